@@ -1,0 +1,26 @@
+import type { EnvConfigInput } from "./schema";
+
+/** dev: cheapest shape that still exercises everything (one NAT, mostly Spot, local state). */
+export default {
+  namePrefix: "fc-dev",
+  region: "eu-west-1",
+  tags: { project: "fargate-connect", environment: "dev", "managed-by": "cdktf" },
+  network: {
+    vpcCidr: "10.20.0.0/16",
+    azCount: 2,
+    natMode: "single",
+    vpcEndpoints: false,
+    flowLogRetentionDays: 14,
+  },
+  platform: {
+    containerInsights: "enabled",
+    // One on-demand task keeps the service up through a Spot reclaim; the rest goes to Spot.
+    capacityProviderStrategy: { fargateBase: 1, fargateWeight: 1, fargateSpotWeight: 3 },
+  },
+  services: {
+    caller: { cpu: 256, memoryMiB: 512, desiredCount: 1, minCount: 1, maxCount: 3 },
+    responder: { cpu: 256, memoryMiB: 512, desiredCount: 1, minCount: 1, maxCount: 3 },
+  },
+  logRetentionDays: 14,
+  deletionProtection: false,
+} satisfies EnvConfigInput;

@@ -1,0 +1,33 @@
+import type { EnvConfigInput } from "./schema";
+
+/** prod: three AZs, NAT per AZ, VPC endpoints, remote state, deletion protection. */
+export default {
+  namePrefix: "fc-prod",
+  region: "eu-west-1",
+  accountId: "123456789012",
+  tags: { project: "fargate-connect", environment: "prod", "managed-by": "cdktf" },
+  state: {
+    bucket: "fargate-connect-prod-tfstate-123456789012",
+    noncurrentVersionExpirationDays: 90,
+  },
+  network: {
+    vpcCidr: "10.30.0.0/16",
+    azCount: 3,
+    natMode: "per-az",
+    privateSubnetCidrs: ["10.30.0.0/19", "10.30.32.0/19", "10.30.64.0/19"],
+    publicSubnetCidrs: ["10.30.128.0/22", "10.30.132.0/22", "10.30.136.0/22"],
+    vpcEndpoints: true,
+    flowLogRetentionDays: 365,
+  },
+  platform: {
+    containerInsights: "enhanced",
+    capacityProviderStrategy: { fargateBase: 2, fargateWeight: 1, fargateSpotWeight: 1 },
+    alarmEmail: "platform-oncall@example.com",
+  },
+  services: {
+    caller: { cpu: 512, memoryMiB: 1024, desiredCount: 3, minCount: 3, maxCount: 12 },
+    responder: { cpu: 512, memoryMiB: 1024, desiredCount: 3, minCount: 3, maxCount: 12 },
+  },
+  logRetentionDays: 90,
+  deletionProtection: true,
+} satisfies EnvConfigInput;

@@ -1,0 +1,268 @@
+import { z } from "zod";
+import { cidrContains, cidrSubnet, cidrsOverlap, formatCidr, parseCidr } from "./cidr";
+
+/** Values CloudWatch Logs accepts for retention_in_days. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+  3288, 3653,
+] as const;
+
+/** Fargate task sizes: CPU units → allowed memory (MiB). */
+const FARGATE_MEMORY_MIB: Readonly<Record<number, readonly number[]>> = {
+  256: [512, 1024, 2048],
+  512: range(1024, 4096, 1024),
+  1024: range(2048, 8192, 1024),
+  2048: range(4096, 16384, 1024),
+  4096: range(8192, 30720, 1024),
+  8192: range(16384, 61440, 4096),
+  16384: range(32768, 122880, 8192),
+};
+
+function range(from: number, to: number, step: number): number[] {
+  const out: number[] = [];
+  for (let v = from; v <= to; v += step) out.push(v);
+  return out;
+}
+
+const cidr = z.string().refine((s) => parseCidr(s) !== undefined, {
+  message: 'expected an IPv4 CIDR block with no host bits set, e.g. "10.0.0.0/16"',
+});
+
+const retentionDays = z
+  .number()
+  .refine((n) => (LOG_RETENTION_DAYS as readonly number[]).includes(n), {
+    message: `expected one of the CloudWatch Logs retention values: ${LOG_RETENTION_DAYS.join(", ")}`,
+  });
+
+const tagKey = z
+  .string()
+  .min(1)
+  .max(128)
+  .refine((k) => !k.toLowerCase().startsWith("aws:"), { message: 'tag keys must not start with "aws:"' });
+
+const serviceSize = z
+  .strictObject({
+    /** Fargate CPU units. */
+    cpu: z.union([256, 512, 1024, 2048, 4096, 8192, 16384].map((n) => z.literal(n))),
+    /** Task memory; must be a size Fargate pairs with `cpu`. */
+    memoryMiB: z.int(),
+    /** Tasks at rest; autoscaling moves between minCount and maxCount. */
+    desiredCount: z.int().min(0).max(1000),
+    minCount: z.int().min(0).max(1000),
+    maxCount: z.int().min(1).max(1000),
+  })
+  .superRefine((s, ctx) => {
+    const allowed = FARGATE_MEMORY_MIB[s.cpu] ?? [];
+    if (!allowed.includes(s.memoryMiB)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["memoryMiB"],
+        input: s.memoryMiB,
+        message: `Fargate with cpu ${s.cpu} allows memoryMiB ${allowed.join(", ")}`,
+      });
+    }
+    if (!(s.minCount <= s.desiredCount && s.desiredCount <= s.maxCount)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["desiredCount"],
+        input: s.desiredCount,
+        message: `expected minCount (${s.minCount}) <= desiredCount <= maxCount (${s.maxCount})`,
+      });
+    }
+  });
+
+const network = z
+  .strictObject({
+    /** VPC IPv4 range, /16 to /24. */
+    vpcCidr: cidr.refine((s) => {
+      const p = parseCidr(s)?.prefix ?? 0;
+      return p >= 16 && p <= 24;
+    }, "expected a prefix length from /16 to /24"),
+    /** Availability zones to spread subnets over: 2 or 3. */
+    azCount: z.int().min(2).max(3),
+    /** `single`: one NAT gateway for all AZs; `per-az`: one per AZ (HA); `none`: no egress (needs vpcEndpoints). */
+    natMode: z.enum(["single", "per-az", "none"]),
+    /** Public subnet per AZ; default: /4-bit blocks 8.. of vpcCidr. */
+    publicSubnetCidrs: z.array(cidr).optional(),
+    /** Private subnet per AZ; default: /4-bit blocks 0.. of vpcCidr. */
+    privateSubnetCidrs: z.array(cidr).optional(),
+    /** S3 gateway + ECR api/dkr, logs, ssm, secretsmanager interface endpoints. */
+    vpcEndpoints: z.boolean().default(false),
+    flowLogRetentionDays: retentionDays.default(90),
+  })
+  .superRefine((n, ctx) => {
+    if (n.natMode === "none" && !n.vpcEndpoints) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["natMode"],
+        input: n.natMode,
+        message: 'natMode "none" leaves tasks no way to reach ECR or CloudWatch: set vpcEndpoints: true',
+      });
+    }
+    const vpc = parseCidr(n.vpcCidr);
+    if (!vpc) return;
+    const seen: { path: (string | number)[]; text: string }[] = [];
+    for (const key of ["publicSubnetCidrs", "privateSubnetCidrs"] as const) {
+      const list = n[key];
+      if (!list) continue;
+      if (list.length !== n.azCount) {
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          input: list,
+          message: `expected exactly azCount (${n.azCount}) subnet CIDRs`,
+        });
+      }
+      list.forEach((text, i) => {
+        const sub = parseCidr(text);
+        if (!sub) return;
+        if (!cidrContains(vpc, sub)) {
+          ctx.addIssue({ code: "custom", path: [key, i], input: text, message: `expected a block inside vpcCidr ${n.vpcCidr}` });
+        }
+        if (sub.prefix > 28) {
+          ctx.addIssue({ code: "custom", path: [key, i], input: text, message: "AWS subnets are /16 to /28" });
+        }
+        const clash = seen.find((s) => cidrsOverlap(parseCidr(s.text)!, sub));
+        if (clash) {
+          ctx.addIssue({
+            code: "custom",
+            path: [key, i],
+            input: text,
+            message: `overlaps ${clash.path.join(".")} (${clash.text}); subnet CIDRs must be disjoint`,
+          });
+        }
+        seen.push({ path: [key, i], text });
+      });
+    }
+  });
+
+const capacityProviderStrategy = z
+  .strictObject({
+    /** Tasks always placed on on-demand FARGATE before weights apply. */
+    fargateBase: z.int().min(0).max(100000),
+    fargateWeight: z.int().min(0).max(1000),
+    fargateSpotWeight: z.int().min(0).max(1000),
+  })
+  .refine((s) => s.fargateWeight + s.fargateSpotWeight > 0, {
+    message: "at least one of fargateWeight and fargateSpotWeight must be above 0",
+    path: ["fargateWeight"],
+  });
+
+export const envConfigSchema = z.strictObject({
+  /** Prefix of every AWS name (ALB and target group names cap at 32 characters). */
+  namePrefix: z.string().regex(/^[a-z][a-z0-9-]{0,13}[a-z0-9]$/, "expected 2–15 lowercase letters, digits or '-'"),
+  region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'expected an AWS region such as "eu-west-1"'),
+  /** When set, the provider refuses to run against any other account. */
+  accountId: z
+    .string()
+    .regex(/^\d{12}$/, "expected a 12-digit AWS account id")
+    .optional(),
+  tags: z.record(tagKey, z.string().max(256)).default({}),
+  /** Remote state; omitted: every stack uses a local backend and no state stack is synthesized. */
+  state: z
+    .strictObject({
+      bucket: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "expected an S3 bucket name: 3–63 of a-z 0-9 . -"),
+      /** Lock table for Terraform < 1.10 (use_lockfile covers newer versions). */
+      dynamodbTable: z
+        .string()
+        .regex(/^[a-zA-Z0-9_.-]{3,255}$/, "expected a DynamoDB table name")
+        .optional(),
+      noncurrentVersionExpirationDays: z.int().min(1).max(3650).default(90),
+    })
+    .optional(),
+  network,
+  platform: z.strictObject({
+    containerInsights: z.enum(["enabled", "enhanced"]).default("enabled"),
+    capacityProviderStrategy,
+    /** Subscribed to the alarm topic (confirm the email once). */
+    alarmEmail: z.email().optional(),
+  }),
+  services: z.strictObject({ caller: serviceSize, responder: serviceSize }),
+  /** Retention for every log group the stacks create (flow logs have their own). */
+  logRetentionDays: retentionDays.default(30),
+  /** Deletion protection on stateful resources and the ALB (on for prod). */
+  deletionProtection: z.boolean(),
+});
+
+export type EnvConfigInput = z.input<typeof envConfigSchema>;
+type ParsedEnvConfig = z.output<typeof envConfigSchema>;
+
+export interface NetworkPlan {
+  readonly publicSubnetCidrs: readonly string[];
+  readonly privateSubnetCidrs: readonly string[];
+}
+
+/** A validated environment: the parsed config plus what follows from it. */
+export type EnvConfig = Readonly<ParsedEnvConfig> & {
+  readonly envName: string;
+  readonly subnets: NetworkPlan;
+};
+
+/** Default subnet plan: private in /4-bit blocks 0..n-1, public in blocks 8..8+n-1. */
+export function planSubnets(net: ParsedEnvConfig["network"]): NetworkPlan {
+  const vpc = parseCidr(net.vpcCidr);
+  if (!vpc) throw new Error(`network.vpcCidr: invalid CIDR ${net.vpcCidr}`);
+  const block = (i: number) => formatCidr(cidrSubnet(vpc, 4, i));
+  const azs = [...Array(net.azCount).keys()];
+  return {
+    privateSubnetCidrs: net.privateSubnetCidrs ?? azs.map((i) => block(i)),
+    publicSubnetCidrs: net.publicSubnetCidrs ?? azs.map((i) => block(8 + i)),
+  };
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return "nothing";
+  const text = JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function allowedKeysAt(path: readonly PropertyKey[]): string[] {
+  let schema: z.core.$ZodType = envConfigSchema;
+  for (const key of path) {
+    schema = unwrap(schema);
+    const shape = (schema as z.ZodObject).shape as Record<string, z.core.$ZodType> | undefined;
+    const next = shape?.[String(key)];
+    if (!next) return [];
+    schema = next;
+  }
+  const shape = (unwrap(schema) as z.ZodObject).shape as Record<string, unknown> | undefined;
+  return shape ? Object.keys(shape) : [];
+}
+
+function unwrap(schema: z.core.$ZodType): z.core.$ZodType {
+  let s = schema;
+  for (;;) {
+    const def = s._zod.def as { innerType?: z.core.$ZodType; in?: z.core.$ZodType };
+    if (def.innerType) s = def.innerType;
+    else if (def.in) s = def.in;
+    else return s;
+  }
+}
+
+function formatIssue(issue: z.core.$ZodIssue): string {
+  const at = (path: readonly PropertyKey[]) => (path.length ? path.map(String).join(".") : "(root)");
+  if (issue.code === "unrecognized_keys") {
+    const allowed = allowedKeysAt(issue.path);
+    return issue.keys
+      .map((k) => `${at([...issue.path, k])}: unknown key; allowed keys here: ${allowed.join(", ")}`)
+      .join("\n  - ");
+  }
+  return `${at(issue.path)}: got ${describeValue(issue.input)}; ${issue.message}`;
+}
+
+/** Raised for any invalid environment config; the message lists every problem, one per line. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Validates one environment's raw config. Throws ConfigError naming path, bad value and what is allowed. */
+export function parseEnvConfig(envName: string, raw: unknown): EnvConfig {
+  const result = envConfigSchema.safeParse(raw, { reportInput: true });
+  if (!result.success) {
+    const lines = result.error.issues.map(formatIssue);
+    throw new ConfigError(`Invalid config for environment "${envName}":\n  - ${lines.join("\n  - ")}`);
+  }
+  return { ...result.data, envName, subnets: planSubnets(result.data.network) };
+}

@@ -1,0 +1,78 @@
+import { EcsCluster as EcsClusterResource } from "@cdktf/provider-aws/lib/ecs-cluster";
+import { EcsClusterCapacityProviders } from "@cdktf/provider-aws/lib/ecs-cluster-capacity-providers";
+import { ServiceDiscoveryHttpNamespace } from "@cdktf/provider-aws/lib/service-discovery-http-namespace";
+import { Construct } from "constructs";
+
+export interface CapacityProviderStrategy {
+  /** Tasks placed on on-demand FARGATE before the weights apply (0–100000). */
+  readonly fargateBase: number;
+  /** Relative share of FARGATE after the base (0–1000). */
+  readonly fargateWeight: number;
+  /** Relative share of FARGATE_SPOT after the base (0–1000). */
+  readonly fargateSpotWeight: number;
+}
+
+export interface EcsClusterProps {
+  readonly name: string;
+  /** Default placement for services that set no strategy of their own. */
+  readonly capacityProviderStrategy: CapacityProviderStrategy;
+  /**
+   * Container Insights level.
+   * @default "enabled"
+   */
+  readonly containerInsights?: "enabled" | "enhanced";
+  /**
+   * Cloud Map HTTP namespace used as the cluster's Service Connect default.
+   * @default - "<name>.internal"
+   */
+  readonly namespaceName?: string;
+}
+
+/**
+ * An ECS cluster with Container Insights, FARGATE + FARGATE_SPOT capacity providers with a default
+ * strategy, and a Cloud Map HTTP namespace as its Service Connect default.
+ */
+export class EcsCluster extends Construct {
+  readonly cluster: EcsClusterResource;
+  readonly namespace: ServiceDiscoveryHttpNamespace;
+  readonly capacityProviders: EcsClusterCapacityProviders;
+
+  constructor(scope: Construct, id: string, props: EcsClusterProps) {
+    super(scope, id);
+    const s = props.capacityProviderStrategy;
+    checkInt(id, "capacityProviderStrategy.fargateBase", s.fargateBase, 0, 100000);
+    checkInt(id, "capacityProviderStrategy.fargateWeight", s.fargateWeight, 0, 1000);
+    checkInt(id, "capacityProviderStrategy.fargateSpotWeight", s.fargateSpotWeight, 0, 1000);
+    if (s.fargateWeight + s.fargateSpotWeight === 0) {
+      throw new Error(`EcsCluster ${id}: capacityProviderStrategy needs fargateWeight or fargateSpotWeight above 0`);
+    }
+    const namespaceName = props.namespaceName ?? `${props.name}.internal`;
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,1023}$/.test(namespaceName)) {
+      throw new Error(`EcsCluster ${id}: namespaceName must be 1–1024 of A-Z a-z 0-9 . _ -, got "${namespaceName}"`);
+    }
+
+    this.namespace = new ServiceDiscoveryHttpNamespace(this, "namespace", {
+      name: namespaceName,
+      description: `Service Connect namespace of ECS cluster ${props.name}`,
+    });
+    this.cluster = new EcsClusterResource(this, "cluster", {
+      name: props.name,
+      setting: [{ name: "containerInsights", value: props.containerInsights ?? "enabled" }],
+      serviceConnectDefaults: { namespace: this.namespace.arn },
+    });
+    this.capacityProviders = new EcsClusterCapacityProviders(this, "capacity-providers", {
+      clusterName: this.cluster.name,
+      capacityProviders: ["FARGATE", "FARGATE_SPOT"],
+      defaultCapacityProviderStrategy: [
+        { capacityProvider: "FARGATE", base: s.fargateBase, weight: s.fargateWeight },
+        { capacityProvider: "FARGATE_SPOT", base: 0, weight: s.fargateSpotWeight },
+      ],
+    });
+  }
+}
+
+function checkInt(id: string, prop: string, value: number, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`EcsCluster ${id}: ${prop} must be an integer from ${min} to ${max}, got ${value}`);
+  }
+}

@@ -1,0 +1,71 @@
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { LocalBackend, S3Backend, TerraformElement, TerraformStack } from "cdktf";
+import type { Construct, Node } from "constructs";
+import type { EnvConfig } from "../config";
+
+/** Terraform that has S3-native locking (use_lockfile). */
+export const MIN_TERRAFORM_VERSION = ">= 1.10.0";
+
+export interface FcStackProps {
+  readonly config: EnvConfig;
+  /**
+   * Keep a local backend even when a state bucket is configured.
+   * @default - S3 backend when config.state is set, local otherwise
+   */
+  readonly forceLocalBackend?: boolean;
+}
+
+/**
+ * Base of every stack: AWS provider with default tags, the backend, and readable, hash-free
+ * resource addresses (`aws_vpc.network_vpc`), so a plan reads like hand-written Terraform.
+ */
+export abstract class FcStack extends TerraformStack {
+  readonly config: EnvConfig;
+  readonly provider: AwsProvider;
+  private readonly addresses = new Map<string, string>();
+
+  constructor(scope: Construct, id: string, props: FcStackProps) {
+    super(scope, id);
+    const { config } = props;
+    this.config = config;
+    this.provider = new AwsProvider(this, "aws", {
+      region: config.region,
+      allowedAccountIds: config.accountId ? [config.accountId] : undefined,
+      defaultTags: [{ tags: { ...config.tags, "fc:environment": config.envName, "fc:stack": id } }],
+    });
+    if (config.state && !props.forceLocalBackend) {
+      new S3Backend(this, {
+        bucket: config.state.bucket,
+        key: `${config.envName}/${id}.tfstate`,
+        region: config.region,
+        encrypt: true,
+        dynamodbTable: config.state.dynamodbTable,
+      });
+      // CDKTF's S3Backend has no use_lockfile (Terraform >= 1.10 S3-native locking).
+      this.addOverride("terraform.backend.s3.use_lockfile", true);
+      this.addOverride("terraform.required_version", MIN_TERRAFORM_VERSION);
+    } else {
+      // Relative to cdktf.out/stacks/<stack>/, so the path is the same on every machine
+      // and remote-state lookups from sibling stacks resolve to the same file.
+      new LocalBackend(this, { path: `../../../terraform-state/${config.envName}/${id}.tfstate` });
+    }
+  }
+
+  /** Addresses are the construct path under the stack, snake_cased; collisions are errors, not hashes. */
+  override allocateLogicalId(element: TerraformElement | Node): string {
+    const node = TerraformElement.isTerraformElement(element) ? element.node : element;
+    const scopes = node.scopes;
+    const components = scopes.slice(scopes.indexOf(this) + 1).map((c) => c.node.id);
+    const id = components
+      .join("_")
+      .replace(/[^A-Za-z0-9_]+/g, "_")
+      .replace(/_+/g, "_")
+      .replace(/^_|_$/g, "");
+    const owner = this.addresses.get(id);
+    if (owner !== undefined && owner !== node.path) {
+      throw new Error(`Terraform address "${id}" is used by both ${owner} and ${node.path}; rename one construct`);
+    }
+    this.addresses.set(id, node.path);
+    return id;
+  }
+}

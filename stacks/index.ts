@@ -1,0 +1,19 @@
+import type { Construct } from "constructs";
+import type { EnvConfig } from "../config";
+import { NetworkStack } from "./network";
+import { PlatformStack } from "./platform";
+import { StateStack } from "./state";
+
+export interface EnvironmentStacks {
+  readonly state?: StateStack;
+  readonly network: NetworkStack;
+  readonly platform: PlatformStack;
+}
+
+/** Every stack of one environment, in dependency order. The state stack exists only with a state bucket. */
+export function createStacks(scope: Construct, config: EnvConfig): EnvironmentStacks {
+  const state = config.state ? new StateStack(scope, "state", { ...config, state: config.state }) : undefined;
+  const network = new NetworkStack(scope, "network", config);
+  const platform = new PlatformStack(scope, "platform", { config, network });
+  return { state, network, platform };
+}
