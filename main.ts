@@ -16,8 +16,12 @@ export function synthConfig(config: EnvConfig, outdir: string): void {
  * directory and swapped in whole, so a failed synth leaves no output and stale stacks of another
  * environment never linger.
  */
-export function synthEnvironment(envName: string, outdir = "cdktf.out"): void {
-  const config = loadConfig(envName);
+export function synthEnvironment(
+  envName: string,
+  outdir = "cdktf.out",
+  environments?: Readonly<Record<string, unknown>>,
+): void {
+  const config = loadConfig(envName, environments);
   const target = resolve(outdir);
   const staging = mkdtempSync(`${target}.staging-`);
   try {
@@ -47,4 +51,3 @@ function main(): void {
 }
 
 if (require.main === module) main();
-

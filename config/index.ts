@@ -14,11 +14,12 @@ export function envNameFrom(env: NodeJS.ProcessEnv): string {
   return env.FC_ENV === undefined || env.FC_ENV === "" ? DEFAULT_ENV : env.FC_ENV;
 }
 
-export function loadConfig(envName: string): EnvConfig {
-  if (!Object.hasOwn(ENVIRONMENTS, envName)) {
+/** Validates the named environment's config; `environments` is replaceable for tests. */
+export function loadConfig(envName: string, environments: Readonly<Record<string, unknown>> = ENVIRONMENTS): EnvConfig {
+  if (!Object.hasOwn(environments, envName)) {
     throw new ConfigError(
-      `FC_ENV: unknown environment ${JSON.stringify(envName)}; expected one of: ${Object.keys(ENVIRONMENTS).join(", ")}`,
+      `FC_ENV: unknown environment ${JSON.stringify(envName)}; expected one of: ${Object.keys(environments).join(", ")}`,
     );
   }
-  return parseEnvConfig(envName, ENVIRONMENTS[envName]);
+  return parseEnvConfig(envName, environments[envName]);
 }

@@ -3,8 +3,7 @@ import { cidrContains, cidrSubnet, cidrsOverlap, formatCidr, parseCidr } from ".
 
 /** Values CloudWatch Logs accepts for retention_in_days. */
 export const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
-  3288, 3653,
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
 
 /** Fargate task sizes: CPU units → allowed memory (MiB). */
@@ -28,11 +27,9 @@ const cidr = z.string().refine((s) => parseCidr(s) !== undefined, {
   message: 'expected an IPv4 CIDR block with no host bits set, e.g. "10.0.0.0/16"',
 });
 
-const retentionDays = z
-  .number()
-  .refine((n) => (LOG_RETENTION_DAYS as readonly number[]).includes(n), {
-    message: `expected one of the CloudWatch Logs retention values: ${LOG_RETENTION_DAYS.join(", ")}`,
-  });
+const retentionDays = z.number().refine((n) => (LOG_RETENTION_DAYS as readonly number[]).includes(n), {
+  message: `expected one of the CloudWatch Logs retention values: ${LOG_RETENTION_DAYS.join(", ")}`,
+});
 
 const tagKey = z
   .string()
@@ -117,7 +114,12 @@ const network = z
         const sub = parseCidr(text);
         if (!sub) return;
         if (!cidrContains(vpc, sub)) {
-          ctx.addIssue({ code: "custom", path: [key, i], input: text, message: `expected a block inside vpcCidr ${n.vpcCidr}` });
+          ctx.addIssue({
+            code: "custom",
+            path: [key, i],
+            input: text,
+            message: `expected a block inside vpcCidr ${n.vpcCidr}`,
+          });
         }
         if (sub.prefix > 28) {
           ctx.addIssue({ code: "custom", path: [key, i], input: text, message: "AWS subnets are /16 to /28" });
@@ -128,7 +130,7 @@ const network = z
             code: "custom",
             path: [key, i],
             input: text,
-            message: `overlaps ${clash.path.join(".")} (${clash.text}); subnet CIDRs must be disjoint`,
+            message: `overlaps network.${clash.path.join(".")} (${clash.text}); subnet CIDRs must be disjoint`,
           });
         }
         seen.push({ path: [key, i], text });
@@ -161,9 +163,7 @@ export const envConfigSchema = z.strictObject({
   /** Remote state; omitted: every stack uses a local backend and no state stack is synthesized. */
   state: z
     .strictObject({
-      bucket: z
-        .string()
-        .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "expected an S3 bucket name: 3–63 of a-z 0-9 . -"),
+      bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "expected an S3 bucket name: 3–63 of a-z 0-9 . -"),
       /** Lock table for Terraform < 1.10 (use_lockfile covers newer versions). */
       dynamodbTable: z
         .string()
@@ -249,7 +249,9 @@ function formatIssue(issue: z.core.$ZodIssue): string {
       .map((k) => `${at([...issue.path, k])}: unknown key; allowed keys here: ${allowed.join(", ")}`)
       .join("\n  - ");
   }
-  return `${at(issue.path)}: got ${describeValue(issue.input)}; ${issue.message}`;
+  // Record keys report their own problem one level down.
+  const message = issue.code === "invalid_key" ? issue.issues.map((i) => i.message).join("; ") : issue.message;
+  return `${at(issue.path)}: got ${describeValue(issue.input)}; ${message}`;
 }
 
 /** Raised for any invalid environment config; the message lists every problem, one per line. */

@@ -1,4 +1,7 @@
-import { DataAwsIamPolicyDocument, type DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import {
+  DataAwsIamPolicyDocument,
+  type DataAwsIamPolicyDocumentStatement,
+} from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey as KmsKeyResource } from "@cdktf/provider-aws/lib/kms-key";
 import { Construct } from "constructs";
@@ -49,7 +52,9 @@ export class KmsKey extends Construct {
       throw new Error(`KmsKey ${id}: deletionWindowDays must be an integer from 7 to 30, got ${deletionWindowDays}`);
     }
     if (!/^[a-zA-Z0-9/_-]{1,250}$/.test(props.alias) || props.alias.startsWith("aws/")) {
-      throw new Error(`KmsKey ${id}: alias must be 1–250 of a-z A-Z 0-9 / _ - and not start with "aws/", got "${props.alias}"`);
+      throw new Error(
+        `KmsKey ${id}: alias must be 1–250 of a-z A-Z 0-9 / _ - and not start with "aws/", got "${props.alias}"`,
+      );
     }
     const ctx = AwsContext.of(this);
 

@@ -1,4 +1,7 @@
-import { DataAwsIamPolicyDocument, type DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import {
+  DataAwsIamPolicyDocument,
+  type DataAwsIamPolicyDocumentStatement,
+} from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
 import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
@@ -45,7 +48,9 @@ export class SecureBucket extends Construct {
       throw new Error(`SecureBucket ${id}: bucketName must be 3–63 of a-z 0-9 . -, got "${props.bucketName}"`);
     }
     if (!Number.isInteger(noncurrentDays) || noncurrentDays < 1) {
-      throw new Error(`SecureBucket ${id}: noncurrentVersionExpirationDays must be a positive integer, got ${noncurrentDays}`);
+      throw new Error(
+        `SecureBucket ${id}: noncurrentVersionExpirationDays must be a positive integer, got ${noncurrentDays}`,
+      );
     }
 
     this.bucket = new S3Bucket(this, "bucket", {

@@ -33,7 +33,11 @@ export interface SecurityGroupProps {
 
 /** Rule addresses come from their descriptions, so adding a rule never renumbers the others. */
 function slug(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 48);
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-|-$/g, "")
+    .slice(0, 48);
 }
 
 /** A security group whose rules are separate resources, each with a description. */
@@ -72,14 +76,22 @@ export class SecurityGroup extends Construct {
   private validateRule(direction: string, rule: SecurityGroupRule): void {
     const where = `SecurityGroup ${this.node.id} ${direction} rule`;
     if (rule.description.trim() === "") throw new Error(`${where}: description must not be empty`);
-    if (rule.port !== undefined && !Token.isUnresolved(rule.port) && (!Number.isInteger(rule.port) || rule.port < 1 || rule.port > 65535)) {
+    if (
+      rule.port !== undefined &&
+      !Token.isUnresolved(rule.port) &&
+      (!Number.isInteger(rule.port) || rule.port < 1 || rule.port > 65535)
+    ) {
       throw new Error(`${where} "${rule.description}": port must be an integer from 1 to 65535, got ${rule.port}`);
     }
   }
 
   private ruleConfig(rule: SecurityGroupRule) {
-    const ports = rule.port === undefined ? { ipProtocol: "-1" } : { ipProtocol: "tcp", fromPort: rule.port, toPort: rule.port };
-    const peer = "cidrIpv4" in rule.peer ? { cidrIpv4: rule.peer.cidrIpv4 } : { referencedSecurityGroupId: rule.peer.securityGroupId };
+    const ports =
+      rule.port === undefined ? { ipProtocol: "-1" } : { ipProtocol: "tcp", fromPort: rule.port, toPort: rule.port };
+    const peer =
+      "cidrIpv4" in rule.peer
+        ? { cidrIpv4: rule.peer.cidrIpv4 }
+        : { referencedSecurityGroupId: rule.peer.securityGroupId };
     return { securityGroupId: this.securityGroup.id, description: rule.description, ...ports, ...peer };
   }
 }

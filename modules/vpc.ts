@@ -124,7 +124,10 @@ export class Vpc extends Construct {
         mapPublicIpOnLaunch: false,
         tags: { Name: `${props.name}-private-${i}`, "fc:tier": "private" },
       });
-      const routeTable = new RouteTable(this, `private-${i}-rt`, { vpcId, tags: { Name: `${props.name}-private-${i}` } });
+      const routeTable = new RouteTable(this, `private-${i}-rt`, {
+        vpcId,
+        tags: { Name: `${props.name}-private-${i}` },
+      });
       new RouteTableAssociation(this, `private-${i}-rta`, { subnetId: subnet.id, routeTableId: routeTable.id });
       const nat = this.natGateways[Math.min(i, natCount - 1)];
       if (nat) {
@@ -197,7 +200,10 @@ function validateVpcProps(id: string, props: VpcProps): void {
       `Vpc ${id}: privateSubnetCidrs must list as many subnets as publicSubnetCidrs (${azCount}), got ${props.privateSubnetCidrs.length}`,
     );
   }
-  for (const [name, list] of [["publicSubnetCidrs", props.publicSubnetCidrs], ["privateSubnetCidrs", props.privateSubnetCidrs]] as const) {
+  for (const [name, list] of [
+    ["publicSubnetCidrs", props.publicSubnetCidrs],
+    ["privateSubnetCidrs", props.privateSubnetCidrs],
+  ] as const) {
     list.forEach((text, i) => {
       const sub = parseCidr(text);
       if (!sub || !cidrContains(vpc, sub)) {

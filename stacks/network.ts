@@ -39,14 +39,34 @@ export class NetworkStack extends FcStack {
         subnetIds: this.vpc.privateSubnets.map((s) => s.id),
         routeTableIds: this.vpc.privateRouteTables.map((t) => t.id),
       });
-      output(this, "vpcEndpointsSecurityGroupId", this.endpoints.securityGroup.id, "Security group of the interface endpoints");
+      output(
+        this,
+        "vpcEndpointsSecurityGroupId",
+        this.endpoints.securityGroup.id,
+        "Security group of the interface endpoints",
+      );
     }
 
     output(this, "vpcId", this.vpc.vpc.id, "ID of the VPC");
     output(this, "vpcCidr", this.vpc.vpc.cidrBlock, "IPv4 CIDR of the VPC");
-    output(this, "publicSubnetIds", this.vpc.publicSubnets.map((s) => s.id), "Public subnets, one per AZ (ALB, NAT)");
-    output(this, "privateSubnetIds", this.vpc.privateSubnets.map((s) => s.id), "Private subnets, one per AZ (tasks, data)");
-    output(this, "natGatewayIds", this.vpc.natGateways.map((n) => n.id), "NAT gateways (none, one, or one per AZ)");
+    output(
+      this,
+      "publicSubnetIds",
+      this.vpc.publicSubnets.map((s) => s.id),
+      "Public subnets, one per AZ (ALB, NAT)",
+    );
+    output(
+      this,
+      "privateSubnetIds",
+      this.vpc.privateSubnets.map((s) => s.id),
+      "Private subnets, one per AZ (tasks, data)",
+    );
+    output(
+      this,
+      "natGatewayIds",
+      this.vpc.natGateways.map((n) => n.id),
+      "NAT gateways (none, one, or one per AZ)",
+    );
     output(this, "flowLogGroupName", this.vpc.flowLogGroup.name, "CloudWatch log group of the VPC flow logs");
   }
 }

@@ -59,8 +59,18 @@ export class PlatformStack extends FcStack {
 
     output(this, "clusterName", this.ecs.cluster.name, "ECS cluster name");
     output(this, "clusterArn", this.ecs.cluster.arn, "ECS cluster ARN");
-    output(this, "capacityProviders", this.ecs.capacityProviders.capacityProviders, "Capacity providers of the cluster");
-    output(this, "serviceConnectNamespaceArn", this.ecs.namespace.arn, "Cloud Map HTTP namespace (Service Connect default)");
+    output(
+      this,
+      "capacityProviders",
+      this.ecs.capacityProviders.capacityProviders,
+      "Capacity providers of the cluster",
+    );
+    output(
+      this,
+      "serviceConnectNamespaceArn",
+      this.ecs.namespace.arn,
+      "Cloud Map HTTP namespace (Service Connect default)",
+    );
     output(this, "serviceConnectNamespaceName", this.ecs.namespace.name, "Name of the Service Connect namespace");
     output(this, "platformKmsKeyArn", this.kmsKey.arn, "KMS key for logs, alarms and data");
     output(this, "alarmTopicArn", this.alarms.topic.arn, "SNS topic every alarm notifies");

@@ -46,7 +46,12 @@ export class StateStack extends FcStack {
     }
 
     output(this, "stateBucketName", this.bucket.bucket.bucket, "S3 bucket holding every stack's Terraform state");
-    output(this, "stateBucketArn", this.bucket.bucket.arn, "ARN of the state bucket (grant read only to deployers: state holds secrets)");
+    output(
+      this,
+      "stateBucketArn",
+      this.bucket.bucket.arn,
+      "ARN of the state bucket (grant read only to deployers: state holds secrets)",
+    );
     output(this, "stateKmsKeyArn", this.kmsKey.arn, "KMS key encrypting the state bucket");
   }
 }

@@ -1,0 +1,428 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { Testing, TerraformStack } from "cdktf";
+import { AlarmTopic } from "../../modules/alarm-topic";
+import { EcsCluster } from "../../modules/ecs-cluster";
+import { KmsKey } from "../../modules/kms-key";
+import { SecureBucket } from "../../modules/secure-bucket";
+import { SecurityGroup } from "../../modules/security-group";
+import { Vpc, type VpcProps } from "../../modules/vpc";
+import { VpcEndpoints } from "../../modules/vpc-endpoints";
+import { dataOf, onlyResource, resourcesOf, synthModule, type TfJson } from "../helpers/terraform";
+
+/** Runs `build` in a fresh stack and returns the error it throws. */
+function constructError(build: (stack: TerraformStack) => void): string {
+  const stack = new TerraformStack(Testing.app(), "test");
+  try {
+    build(stack);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error("expected the construct to throw");
+}
+
+type Statement = {
+  sid?: string;
+  effect?: string;
+  actions: string[];
+  principals?: { type: string; identifiers: string[] }[];
+};
+const statements = (json: TfJson, name: string) =>
+  (dataOf(json, "aws_iam_policy_document")[name]!.statement as Statement[]) ?? [];
+
+describe("KmsKey", () => {
+  let json: TfJson;
+  beforeAll(() => {
+    json = synthModule(
+      (s) => new KmsKey(s, "logs", { alias: "fc-test-logs", description: "test", allowCloudWatchLogs: true }),
+    );
+  });
+
+  it("when created with defaults, then rotation is on, deletion waits 30 days and the alias points at it", () => {
+    expect(onlyResource(json, "aws_kms_key")).toMatchObject({ enable_key_rotation: true, deletion_window_in_days: 30 });
+    expect(onlyResource(json, "aws_kms_alias")).toMatchObject({
+      name: "alias/fc-test-logs",
+      target_key_id: "${aws_kms_key.logs_key.key_id}",
+    });
+  });
+
+  it("when CloudWatch Logs is allowed, then its principal gets data-key actions only, scoped by encryption context", () => {
+    const logs = statements(json, "logs_policy").find((s) => s.sid === "CloudWatchLogsEncrypt")!;
+    expect(logs.actions).not.toContain("kms:*");
+    expect(logs.principals![0]!.identifiers[0]).toMatch(/^logs\..*\.amazonaws\.com$/);
+    expect(JSON.stringify(logs)).toContain("kms:EncryptionContext:aws:logs:arn");
+  });
+
+  it("when any statement is read, then no principal is a wildcard", () => {
+    for (const st of statements(json, "logs_policy")) {
+      for (const p of st.principals ?? []) expect(p.identifiers).not.toContain("*");
+    }
+  });
+
+  it("when the deletion window is out of range, then it names the prop, value and range", () => {
+    expect(constructError((s) => new KmsKey(s, "k", { alias: "a", description: "d", deletionWindowDays: 3 }))).toBe(
+      "KmsKey k: deletionWindowDays must be an integer from 7 to 30, got 3",
+    );
+  });
+
+  it("when the alias uses the reserved aws/ prefix, then it is rejected", () => {
+    expect(constructError((s) => new KmsKey(s, "k", { alias: "aws/s3", description: "d" }))).toMatch(
+      /KmsKey k: alias .* not start with "aws\/", got "aws\/s3"/,
+    );
+  });
+});
+
+describe("SecureBucket", () => {
+  let json: TfJson;
+  beforeAll(() => {
+    json = synthModule(
+      (s) =>
+        new SecureBucket(s, "logs", {
+          bucketName: "fc-test-logs",
+          kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/x",
+        }),
+    );
+  });
+
+  it("when created, then versioning, SSE-KMS with a bucket key, ACLs off and public access blocked", () => {
+    expect(onlyResource(json, "aws_s3_bucket")).toMatchObject({
+      bucket: "fc-test-logs",
+      force_destroy: false,
+      lifecycle: { prevent_destroy: true },
+    });
+    expect(onlyResource(json, "aws_s3_bucket_versioning")).toMatchObject({
+      versioning_configuration: { status: "Enabled" },
+    });
+    expect(onlyResource(json, "aws_s3_bucket_server_side_encryption_configuration")).toMatchObject({
+      rule: [
+        {
+          apply_server_side_encryption_by_default: {
+            sse_algorithm: "aws:kms",
+            kms_master_key_id: "arn:aws:kms:eu-west-1:123456789012:key/x",
+          },
+          bucket_key_enabled: true,
+        },
+      ],
+    });
+    expect(onlyResource(json, "aws_s3_bucket_ownership_controls")).toMatchObject({
+      rule: { object_ownership: "BucketOwnerEnforced" },
+    });
+    expect(onlyResource(json, "aws_s3_bucket_public_access_block")).toMatchObject({
+      block_public_acls: true,
+      block_public_policy: true,
+      ignore_public_acls: true,
+      restrict_public_buckets: true,
+    });
+  });
+
+  it("when created with defaults, then noncurrent versions expire after 90 days", () => {
+    expect(onlyResource(json, "aws_s3_bucket_lifecycle_configuration")).toMatchObject({
+      rule: [
+        {
+          status: "Enabled",
+          filter: [{}],
+          noncurrent_version_expiration: [{ noncurrent_days: 90 }],
+          abort_incomplete_multipart_upload: [{ days_after_initiation: 7 }],
+        },
+      ],
+    });
+  });
+
+  it("when the policy is read, then it denies every request without TLS", () => {
+    const deny = statements(json, "logs_policy_document").find(
+      (s) => s.sid === "DenyInsecureTransport",
+    ) as Statement & { condition: unknown };
+    expect(deny).toMatchObject({
+      effect: "Deny",
+      actions: ["s3:*"],
+      condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
+    });
+    expect(onlyResource(json, "aws_s3_bucket_policy").depends_on).toEqual([
+      "aws_s3_bucket_public_access_block.logs_public_access",
+    ]);
+  });
+
+  it("when the bucket name is invalid, then it is rejected with the value", () => {
+    expect(constructError((s) => new SecureBucket(s, "b", { bucketName: "Bad_Name", kmsKeyArn: "k" }))).toBe(
+      'SecureBucket b: bucketName must be 3–63 of a-z 0-9 . -, got "Bad_Name"',
+    );
+    expect(
+      constructError(
+        (s) => new SecureBucket(s, "b", { bucketName: "ok-name", kmsKeyArn: "k", noncurrentVersionExpirationDays: 0 }),
+      ),
+    ).toBe("SecureBucket b: noncurrentVersionExpirationDays must be a positive integer, got 0");
+  });
+});
+
+describe("SecurityGroup", () => {
+  let json: TfJson;
+  beforeAll(() => {
+    json = synthModule(
+      (s) =>
+        new SecurityGroup(s, "app", {
+          name: "app",
+          description: "app tasks",
+          vpcId: "vpc-1",
+          ingress: [{ description: "HTTP from the ALB", peer: { securityGroupId: "sg-alb" }, port: 8080 }],
+          egress: [{ description: "All to the VPC", peer: { cidrIpv4: "10.0.0.0/16" } }],
+        }),
+    );
+  });
+
+  it("when rules are given, then each is its own resource with its description, keyed by it", () => {
+    expect(resourcesOf(json, "aws_vpc_security_group_ingress_rule")).toMatchObject({
+      app_ingress_http_from_the_alb: {
+        description: "HTTP from the ALB",
+        ip_protocol: "tcp",
+        from_port: 8080,
+        to_port: 8080,
+        referenced_security_group_id: "sg-alb",
+      },
+    });
+    expect(resourcesOf(json, "aws_vpc_security_group_egress_rule")).toMatchObject({
+      app_egress_all_to_the_vpc: { ip_protocol: "-1", cidr_ipv4: "10.0.0.0/16" },
+    });
+    expect(onlyResource(json, "aws_security_group")).toMatchObject({
+      description: "app tasks",
+      lifecycle: { create_before_destroy: true },
+    });
+  });
+
+  it("when a description or port is bad, then the error names it", () => {
+    expect(constructError((s) => new SecurityGroup(s, "g", { name: "g", description: " ", vpcId: "v" }))).toBe(
+      "SecurityGroup g: description must not be empty",
+    );
+    expect(
+      constructError(
+        (s) =>
+          new SecurityGroup(s, "g", {
+            name: "g",
+            description: "d",
+            vpcId: "v",
+            ingress: [{ description: "x", peer: { cidrIpv4: "10.0.0.0/8" }, port: 70000 }],
+          }),
+      ),
+    ).toBe('SecurityGroup g ingress rule "x": port must be an integer from 1 to 65535, got 70000');
+  });
+});
+
+const vpcProps: VpcProps = {
+  name: "t",
+  cidr: "10.0.0.0/16",
+  publicSubnetCidrs: ["10.0.128.0/20", "10.0.144.0/20", "10.0.160.0/20"],
+  privateSubnetCidrs: ["10.0.0.0/20", "10.0.16.0/20", "10.0.32.0/20"],
+  flowLogKmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/x",
+};
+
+describe("Vpc", () => {
+  let single: TfJson;
+  let perAz: TfJson;
+  let none: TfJson;
+  beforeAll(() => {
+    single = synthModule((s) => new Vpc(s, "net", vpcProps));
+    perAz = synthModule((s) => new Vpc(s, "net", { ...vpcProps, natMode: "per-az" }));
+    none = synthModule((s) => new Vpc(s, "net", { ...vpcProps, natMode: "none" }));
+  });
+
+  it("when created, then DNS support and hostnames are on", () => {
+    expect(onlyResource(single, "aws_vpc")).toMatchObject({
+      cidr_block: "10.0.0.0/16",
+      enable_dns_support: true,
+      enable_dns_hostnames: true,
+    });
+  });
+
+  it("when created, then one public and one private subnet per AZ, none auto-assigning public IPs", () => {
+    const subnets = Object.values(resourcesOf(single, "aws_subnet"));
+    expect(subnets).toHaveLength(6);
+    for (const s of subnets) expect(s.map_public_ip_on_launch).toBe(false);
+    expect(resourcesOf(single, "aws_subnet").net_private_2).toMatchObject({
+      cidr_block: "10.0.32.0/20",
+      availability_zone: "${element(data.aws_availability_zones.net_azs.names, 2)}",
+    });
+  });
+
+  it("when natMode defaults to single, then one NAT gateway serves every private route table", () => {
+    expect(Object.keys(resourcesOf(single, "aws_nat_gateway"))).toEqual(["net_nat_0"]);
+    const routes = resourcesOf(single, "aws_route");
+    for (const i of [0, 1, 2])
+      expect(routes[`net_private_${i}_default_route`]).toMatchObject({
+        nat_gateway_id: "${aws_nat_gateway.net_nat_0.id}",
+      });
+    expect(routes["net_public_default_route"]).toMatchObject({
+      destination_cidr_block: "0.0.0.0/0",
+      gateway_id: "${aws_internet_gateway.net_igw.id}",
+    });
+  });
+
+  it("when natMode is per-az, then each AZ routes through its own NAT gateway", () => {
+    expect(Object.keys(resourcesOf(perAz, "aws_nat_gateway"))).toHaveLength(3);
+    expect(resourcesOf(perAz, "aws_route")["net_private_2_default_route"]).toMatchObject({
+      nat_gateway_id: "${aws_nat_gateway.net_nat_2.id}",
+    });
+  });
+
+  it("when natMode is none, then there is no NAT and no private default route, but the route tables stay", () => {
+    expect(resourcesOf(none, "aws_nat_gateway")).toEqual({});
+    expect(Object.keys(resourcesOf(none, "aws_route"))).toEqual(["net_public_default_route"]);
+    expect(Object.keys(resourcesOf(none, "aws_route_table"))).toHaveLength(4);
+  });
+
+  it("when created, then the default security group has no rules", () => {
+    expect(onlyResource(single, "aws_default_security_group")).toMatchObject({ ingress: [], egress: [] });
+  });
+
+  it("when created, then flow logs capture all traffic into a KMS-encrypted log group with retention", () => {
+    expect(onlyResource(single, "aws_flow_log")).toMatchObject({
+      traffic_type: "ALL",
+      log_destination_type: "cloud-watch-logs",
+      max_aggregation_interval: 60,
+    });
+    expect(onlyResource(single, "aws_cloudwatch_log_group")).toMatchObject({
+      retention_in_days: 90,
+      kms_key_id: vpcProps.flowLogKmsKeyArn,
+    });
+    const write = statements(single, "net_flow_logs_write");
+    expect(write.flatMap((s) => s.actions)).not.toContain("logs:*");
+  });
+
+  it("when subnet lists are inconsistent, then the error names the prop and value", () => {
+    expect(constructError((s) => new Vpc(s, "v", { ...vpcProps, publicSubnetCidrs: ["10.0.128.0/20"] }))).toBe(
+      "Vpc v: publicSubnetCidrs must list 2 or 3 subnets (one per AZ), got 1",
+    );
+    expect(
+      constructError((s) => new Vpc(s, "v", { ...vpcProps, privateSubnetCidrs: ["10.0.0.0/20", "10.0.16.0/20"] })),
+    ).toBe("Vpc v: privateSubnetCidrs must list as many subnets as publicSubnetCidrs (3), got 2");
+    expect(
+      constructError(
+        (s) => new Vpc(s, "v", { ...vpcProps, privateSubnetCidrs: ["10.0.0.0/20", "10.0.16.0/20", "192.168.0.0/24"] }),
+      ),
+    ).toBe('Vpc v: privateSubnetCidrs[2] must be a CIDR block inside 10.0.0.0/16, got "192.168.0.0/24"');
+  });
+});
+
+describe("VpcEndpoints", () => {
+  let json: TfJson;
+  beforeAll(() => {
+    json = synthModule(
+      (s) =>
+        new VpcEndpoints(s, "ep", {
+          name: "t",
+          region: "eu-west-1",
+          vpcId: "vpc-1",
+          vpcCidr: "10.0.0.0/16",
+          subnetIds: ["a", "b"],
+          routeTableIds: ["rt-a", "rt-b"],
+        }),
+    );
+  });
+
+  it("when created with defaults, then S3 is a gateway endpoint and ECR, logs, SSM and Secrets Manager are private-DNS interfaces", () => {
+    const eps = resourcesOf(json, "aws_vpc_endpoint");
+    expect(eps.ep_s3).toMatchObject({
+      vpc_endpoint_type: "Gateway",
+      service_name: "com.amazonaws.eu-west-1.s3",
+      route_table_ids: ["rt-a", "rt-b"],
+    });
+    for (const svc of ["ecr.api", "ecr.dkr", "logs", "ssm", "secretsmanager"]) {
+      expect(eps[`ep_${svc.replace(".", "_")}`]).toMatchObject({
+        vpc_endpoint_type: "Interface",
+        private_dns_enabled: true,
+        service_name: `com.amazonaws.eu-west-1.${svc}`,
+      });
+    }
+  });
+
+  it("when created, then the endpoint security group admits only HTTPS from the VPC", () => {
+    const rules = Object.values(resourcesOf(json, "aws_vpc_security_group_ingress_rule"));
+    expect(rules).toEqual([expect.objectContaining({ cidr_ipv4: "10.0.0.0/16", from_port: 443, to_port: 443 })]);
+  });
+
+  it("when a service name is malformed, then it is rejected", () => {
+    expect(
+      constructError(
+        (s) =>
+          new VpcEndpoints(s, "e", {
+            name: "t",
+            region: "r",
+            vpcId: "v",
+            vpcCidr: "10.0.0.0/16",
+            subnetIds: [],
+            routeTableIds: [],
+            interfaceServices: ["ECR API"],
+          }),
+      ),
+    ).toBe('VpcEndpoints e: interfaceServices entries look like "ecr.api", got "ECR API"');
+  });
+});
+
+describe("EcsCluster", () => {
+  let json: TfJson;
+  beforeAll(() => {
+    json = synthModule(
+      (s) =>
+        new EcsCluster(s, "ecs", {
+          name: "fc-t",
+          capacityProviderStrategy: { fargateBase: 1, fargateWeight: 1, fargateSpotWeight: 3 },
+        }),
+    );
+  });
+
+  it("when created with defaults, then Container Insights is enabled and the namespace is the Service Connect default", () => {
+    expect(onlyResource(json, "aws_ecs_cluster")).toMatchObject({
+      name: "fc-t",
+      setting: [{ name: "containerInsights", value: "enabled" }],
+      service_connect_defaults: { namespace: "${aws_service_discovery_http_namespace.ecs_namespace.arn}" },
+    });
+    expect(onlyResource(json, "aws_service_discovery_http_namespace")).toMatchObject({ name: "fc-t.internal" });
+  });
+
+  it("when created, then FARGATE takes the base and FARGATE_SPOT shares by weight", () => {
+    expect(onlyResource(json, "aws_ecs_cluster_capacity_providers")).toMatchObject({
+      capacity_providers: ["FARGATE", "FARGATE_SPOT"],
+      default_capacity_provider_strategy: [
+        { capacity_provider: "FARGATE", base: 1, weight: 1 },
+        { capacity_provider: "FARGATE_SPOT", base: 0, weight: 3 },
+      ],
+    });
+  });
+
+  it("when the strategy is invalid, then the error names the field", () => {
+    expect(
+      constructError(
+        (s) =>
+          new EcsCluster(s, "c", {
+            name: "n",
+            capacityProviderStrategy: { fargateBase: -1, fargateWeight: 1, fargateSpotWeight: 1 },
+          }),
+      ),
+    ).toBe("EcsCluster c: capacityProviderStrategy.fargateBase must be an integer from 0 to 100000, got -1");
+    expect(
+      constructError(
+        (s) =>
+          new EcsCluster(s, "c", {
+            name: "n",
+            capacityProviderStrategy: { fargateBase: 0, fargateWeight: 0, fargateSpotWeight: 0 },
+          }),
+      ),
+    ).toBe("EcsCluster c: capacityProviderStrategy needs fargateWeight or fargateSpotWeight above 0");
+  });
+});
+
+describe("AlarmTopic", () => {
+  it("when an email is given, then the KMS-encrypted topic gets an email subscription", () => {
+    const json = synthModule(
+      (s) => new AlarmTopic(s, "alarms", { name: "t-alarms", kmsKeyArn: "arn:k", email: "oncall@example.com" }),
+    );
+    expect(onlyResource(json, "aws_sns_topic")).toMatchObject({ name: "t-alarms", kms_master_key_id: "arn:k" });
+    expect(onlyResource(json, "aws_sns_topic_subscription")).toMatchObject({
+      protocol: "email",
+      endpoint: "oncall@example.com",
+    });
+  });
+
+  it("when the email is malformed, then it is rejected", () => {
+    expect(constructError((s) => new AlarmTopic(s, "a", { name: "t", kmsKeyArn: "k", email: "oncall" }))).toBe(
+      'AlarmTopic a: email must be an email address, got "oncall"',
+    );
+  });
+});

@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["__tests__/**/*.test.ts"],
+    // Each file synthesizes once in beforeAll; app tests open real Redis/MariaDB connections.
+    pool: "forks",
+    testTimeout: 20_000,
+    hookTimeout: 60_000,
+    reporters: ["default"],
+  },
+});
