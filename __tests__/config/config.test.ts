@@ -10,10 +10,13 @@ import { synthEnvironment } from "../../main";
 
 const ROOT = resolve(__dirname, "../..");
 
+// Tests write deliberately ill-typed values into the config.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Patchable = Record<string, any>;
+
 /** dev's config with one change; `patch` mutates a deep copy. */
-function devWith(patch: (c: Record<string, any>) => void): unknown {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const copy = structuredClone(dev) as Record<string, any>;
+function devWith(patch: (c: Patchable) => void): unknown {
+  const copy = structuredClone(dev) as Patchable;
   patch(copy);
   return copy;
 }
