@@ -1,0 +1,44 @@
+import type { Express } from "express";
+import type { FailureModeSource } from "../../shared/src/failure-mode";
+import { createBaseApp } from "../../shared/src/http-app";
+import type { ServiceClient } from "../../shared/src/http-client";
+import type { Logger } from "../../shared/src/logger";
+import type { RedisClient } from "../../shared/src/redis";
+import type { Lifecycle } from "../../shared/src/server";
+import type { CallerConfig } from "./config";
+import { cacheRoutes } from "./routes/cache";
+import { dataRoutes } from "./routes/data";
+import { CacheDemo } from "./services/cache-demo";
+import { CallerData } from "./services/caller-data";
+
+export interface CallerDeps {
+  readonly config: CallerConfig;
+  readonly logger: Logger;
+  readonly redis: RedisClient;
+  readonly responder: ServiceClient;
+  readonly failureModes: FailureModeSource;
+  readonly lifecycle: Lifecycle;
+}
+
+/** Service A: public behind the ALB; its own data in Redis, the responder's through Service Connect. */
+export function createCallerApp(deps: CallerDeps): Express {
+  const { config, logger, redis } = deps;
+  const own = new CallerData(redis, config.REDIS_KEY_PREFIX);
+  const cache = new CacheDemo(redis, config.REDIS_KEY_PREFIX);
+  return createBaseApp({
+    logger,
+    failureModes: deps.failureModes,
+    bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    accepting: () => deps.lifecycle.accepting,
+    slowModeDelayMs: config.SLOW_MODE_DELAY_MS,
+    cpuBurnModeMs: config.CPU_BURN_MODE_MS,
+    workMaxMs: config.WORK_MAX_MS,
+    // Readiness covers the caller's own store only: a down responder degrades GET /, it does not
+    // make the caller unready (that would take the whole public service out of the ALB).
+    readiness: { redis: () => redis.ping() },
+    routes: (a) => {
+      a.use(dataRoutes(own, deps.responder));
+      a.use(cacheRoutes(cache, { maxTtlSec: config.CACHE_MAX_TTL_SEC, listMax: config.LIST_KEYS_MAX }));
+    },
+  });
+}

@@ -1,0 +1,32 @@
+import { z } from "zod";
+import { baseConfigShape, envInt, parseAppConfig } from "../../shared/src/config";
+
+const schema = z.object({
+  ...baseConfigShape,
+  SERVICE_NAME: z.string().min(1).default("responder"),
+  PORT: envInt(0, 65535, 8081),
+  MYSQL_HOST: z.string().min(1).default("127.0.0.1"),
+  MYSQL_PORT: envInt(1, 65535, 3306),
+  MYSQL_USER: z.string().min(1).default("root"),
+  /** On ECS this comes from the task definition's `secrets`, never plain environment. */
+  MYSQL_PASSWORD: z.string().default(""),
+  MYSQL_DATABASE: z
+    .string()
+    .regex(/^\w{1,64}$/, "expected a MySQL database name")
+    .default("test"),
+  MYSQL_SSL: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((v) => v === "true"),
+  MYSQL_POOL_SIZE: envInt(1, 200, 10),
+  MYSQL_QUEUE_LIMIT: envInt(0, 10_000, 100),
+  MYSQL_CONNECT_TIMEOUT_MS: envInt(100, 60_000, 2_000),
+  MYSQL_ACQUIRE_TIMEOUT_MS: envInt(10, 60_000, 1_000),
+  DATA_CACHE_TTL_SEC: envInt(1, 86_400, 30),
+});
+
+export type ResponderConfig = z.output<typeof schema>;
+
+export function loadResponderConfig(env: NodeJS.ProcessEnv): ResponderConfig {
+  return parseAppConfig(schema, env);
+}

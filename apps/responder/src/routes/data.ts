@@ -1,0 +1,32 @@
+import { Router } from "express";
+import { ValidationError } from "../../../shared/src/errors";
+import { parseMessage } from "../../../shared/src/message";
+import { MAX_PAGE_SIZE, type MessageStore } from "../services/messages";
+
+function pageSize(raw: unknown): number {
+  if (raw === undefined) return 20;
+  const n = typeof raw === "string" && /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= 1 && n <= MAX_PAGE_SIZE))
+    throw new ValidationError("limit", `expected an integer from 1 to ${MAX_PAGE_SIZE}`);
+  return n;
+}
+
+export function dataRoutes(store: MessageStore): Router {
+  const router = Router();
+  router.post("/data", async (req, res) => {
+    const msg = parseMessage(req.body);
+    await store.add(msg);
+    res
+      .status(201)
+      .json({
+        message: "Data stored successfully in Service B",
+        stored_data: { user: msg.user, message: msg.message },
+      });
+  });
+  router.get("/data", async (req, res) => {
+    const { rows, hit } = await store.newest(pageSize(req.query.limit));
+    res.setHeader("x-cache", hit ? "hit" : "miss");
+    res.json({ data: rows });
+  });
+  return router;
+}

@@ -1,0 +1,132 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { CircuitBreaker, CircuitOpenError } from "./circuit-breaker";
+import { currentRequestId, type Logger } from "./logger";
+
+export interface ServiceClientOptions {
+  /** Name for logs and error markers, e.g. "responder". */
+  readonly name: string;
+  readonly baseUrl: string;
+  readonly logger: Logger;
+  /** Whole-call deadline, retries included. */
+  readonly deadlineMs: number;
+  /** Per-attempt timeout (each try is cut at min(this, time left)). */
+  readonly attemptTimeoutMs: number;
+  /** Extra attempts for idempotent calls (GET/HEAD) on network errors, timeouts and 5xx. */
+  readonly maxRetries: number;
+  readonly backoffBaseMs: number;
+  readonly backoffMaxMs: number;
+  readonly breaker: CircuitBreaker;
+  readonly random?: () => number;
+}
+
+/** Why a downstream call produced no data; the caller reports this to its client. */
+export type FailureReason = "timeout" | "circuit_open" | "unreachable" | "bad_status" | "bad_body";
+
+export class ServiceCallError extends Error {
+  override name = "ServiceCallError";
+  constructor(
+    readonly service: string,
+    readonly reason: FailureReason,
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+const IDEMPOTENT = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]);
+
+/**
+ * Service-to-service HTTP: a deadline on every call, retries with full-jitter exponential backoff
+ * for idempotent methods only (the one retry layer: Service Connect's proxy does none here), a
+ * circuit breaker around the whole call, and the X-Request-Id passed on.
+ */
+export class ServiceClient {
+  private readonly random: () => number;
+
+  constructor(private readonly opts: ServiceClientOptions) {
+    this.random = opts.random ?? Math.random;
+  }
+
+  async getJson<T>(path: string): Promise<T> {
+    return this.request<T>("GET", path);
+  }
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const { breaker, name } = this.opts;
+    try {
+      return await breaker.run(() => this.withRetries<T>(method, path, body));
+    } catch (error) {
+      if (error instanceof CircuitOpenError) throw new ServiceCallError(name, "circuit_open", `${name}: circuit open`);
+      throw error;
+    }
+  }
+
+  private async withRetries<T>(method: string, path: string, body: unknown): Promise<T> {
+    const { deadlineMs, maxRetries, logger, name } = this.opts;
+    const deadline = Date.now() + deadlineMs;
+    const attempts = IDEMPOTENT.has(method) ? maxRetries + 1 : 1;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.attempt<T>(method, path, body, deadline);
+      } catch (error) {
+        const err = error as ServiceCallError;
+        const retryable = err.reason !== "bad_body" && (err.status === undefined || err.status >= 500);
+        const pause = this.backoff(attempt);
+        if (!retryable || attempt >= attempts || Date.now() + pause >= deadline) throw err;
+        logger.warn("retrying downstream call", { target: name, attempt, reason: err.reason, pauseMs: pause });
+        await sleep(pause);
+      }
+    }
+  }
+
+  private backoff(attempt: number): number {
+    const cap = Math.min(this.opts.backoffMaxMs, this.opts.backoffBaseMs * 2 ** (attempt - 1));
+    return Math.round(this.random() * cap);
+  }
+
+  private async attempt<T>(method: string, path: string, body: unknown, deadline: number): Promise<T> {
+    const { name, baseUrl, attemptTimeoutMs } = this.opts;
+    const timeoutMs = Math.max(1, Math.min(attemptTimeoutMs, deadline - Date.now()));
+    const headers: Record<string, string> = { accept: "application/json" };
+    const requestId = currentRequestId();
+    if (requestId) headers["x-request-id"] = requestId;
+    if (body !== undefined) headers["content-type"] = "application/json";
+    let res: Response;
+    try {
+      res = await fetch(new URL(path, baseUrl), {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (error) {
+      const e = error as Error;
+      if (e.name === "TimeoutError" || e.name === "AbortError") {
+        throw new ServiceCallError(name, "timeout", `${name}: no answer within ${timeoutMs} ms`);
+      }
+      throw new ServiceCallError(
+        name,
+        "unreachable",
+        `${name}: ${(e.cause as Error | undefined)?.message ?? e.message}`,
+      );
+    }
+    let parsed: unknown;
+    try {
+      parsed = await res.json();
+    } catch (error) {
+      const e = error as Error;
+      if (e.name === "TimeoutError" || e.name === "AbortError") {
+        throw new ServiceCallError(name, "timeout", `${name}: body not complete within ${timeoutMs} ms`);
+      }
+      throw new ServiceCallError(
+        name,
+        "bad_body",
+        `${name}: answered ${res.status} with a body that is not JSON`,
+        res.status,
+      );
+    }
+    if (!res.ok) throw new ServiceCallError(name, "bad_status", `${name}: answered ${res.status}`, res.status);
+    return parsed as T;
+  }
+}
