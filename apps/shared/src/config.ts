@@ -12,20 +12,19 @@ export function parseAppConfig<S extends z.ZodType>(schema: S, env: NodeJS.Proce
   const lines = result.error.issues.map((issue) => {
     const field = issue.path.map(String).join(".") || "(env)";
     const secret = /PASSWORD|TOKEN|SECRET/.test(field);
-    const got = issue.input === undefined ? "nothing" : secret ? "(redacted)" : JSON.stringify(issue.input);
+    // Show the variable as it was set, not as coerced (e.g. "eighty", not NaN).
+    const raw = issue.path.length === 1 ? env[String(issue.path[0])] : issue.input;
+    const got = raw === undefined ? "nothing" : secret ? "(redacted)" : JSON.stringify(raw);
     return `${field}: got ${got}; ${issue.message}`;
   });
   throw new AppConfigError(`Invalid configuration:\n  - ${lines.join("\n  - ")}`);
 }
 
 /** Env-var building blocks shared by both apps. */
-export const envInt = (min: number, max: number, fallback: number) =>
-  z.coerce
-    .number()
-    .int(`expected an integer from ${min} to ${max}`)
-    .min(min, `expected an integer from ${min} to ${max}`)
-    .max(max, `expected an integer from ${min} to ${max}`)
-    .default(fallback);
+export const envInt = (min: number, max: number, fallback: number) => {
+  const allowed = `expected an integer from ${min} to ${max}`;
+  return z.coerce.number({ error: allowed }).int(allowed).min(min, allowed).max(max, allowed).default(fallback);
+};
 
 export const FAILURE_MODES = ["none", "return_500", "slow", "connection_leak", "cpu_burn"] as const;
 export type FailureMode = (typeof FAILURE_MODES)[number];

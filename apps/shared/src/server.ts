@@ -51,6 +51,8 @@ export async function startServer(app: Express, opts: ServerOptions): Promise<Ru
       logger.info("shutting down", { reason, timeoutMs: opts.shutdownTimeoutMs });
       opts.lifecycle.accepting = false;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive sockets whose request began before shutdown go idle later: close them as they do.
+      const sweep = setInterval(() => server.closeIdleConnections(), 25);
       server.closeIdleConnections();
       const force = setTimeout(() => {
         logger.warn("shutdown deadline reached; closing open connections", { errorType: "shutdown_timeout" });
@@ -58,6 +60,7 @@ export async function startServer(app: Express, opts: ServerOptions): Promise<Ru
       }, opts.shutdownTimeoutMs);
       await closed;
       clearTimeout(force);
+      clearInterval(sweep);
       await opts
         .closeResources()
         .catch((error: Error) => logger.error("closing resources failed", { error: error.message }));

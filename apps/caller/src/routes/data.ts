@@ -9,12 +9,10 @@ export function dataRoutes(own: CallerData, responder: ServiceClient): Router {
   router.post("/data", async (req, res) => {
     const msg = parseMessage(req.body);
     await own.add(msg);
-    res
-      .status(201)
-      .json({
-        message: "Data stored successfully in Service A",
-        stored_data: { user: msg.user, message: msg.message },
-      });
+    res.status(201).json({
+      message: "Data stored successfully in Service A",
+      stored_data: { user: msg.user, message: msg.message },
+    });
   });
   router.get("/", async (_req, res) => {
     const body = await combinedData(own, responder);

@@ -16,12 +16,10 @@ export function dataRoutes(store: MessageStore): Router {
   router.post("/data", async (req, res) => {
     const msg = parseMessage(req.body);
     await store.add(msg);
-    res
-      .status(201)
-      .json({
-        message: "Data stored successfully in Service B",
-        stored_data: { user: msg.user, message: msg.message },
-      });
+    res.status(201).json({
+      message: "Data stored successfully in Service B",
+      stored_data: { user: msg.user, message: msg.message },
+    });
   });
   router.get("/data", async (req, res) => {
     const { rows, hit } = await store.newest(pageSize(req.query.limit));

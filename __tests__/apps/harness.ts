@@ -1,0 +1,127 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Writable } from "node:stream";
+import mysql from "mysql2/promise";
+import { createClient } from "redis";
+import { startCaller, type StartOptions } from "../../apps/caller/src/server";
+import { startResponder } from "../../apps/responder/src/server";
+import { createLogger, type Logger } from "../../apps/shared/src/logger";
+
+export const MYSQL = { host: "127.0.0.1", port: 3306, user: "root", password: "" };
+export const REDIS_URL = "redis://127.0.0.1:6379";
+/** A loopback port nothing listens on: "the dependency is down". */
+export const CLOSED_PORT = 1;
+
+/** A logger whose JSON lines the test can read. */
+export function captureLogger(service: string): { logger: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString().split("\n").filter(Boolean))
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { logger: createLogger({ service, level: "debug", stream }), lines };
+}
+
+/** A database of its own per test file, so files run in parallel without sharing rows. */
+export async function createTestDatabase(): Promise<{
+  name: string;
+  query: (sql: string) => Promise<unknown[]>;
+  drop: () => Promise<void>;
+}> {
+  const name = `fc_test_${randomUUID().replace(/-/g, "").slice(0, 12)}`;
+  const conn = await mysql.createConnection(MYSQL);
+  await conn.query(`CREATE DATABASE ${name}`);
+  return {
+    name,
+    query: async (sql) => (await conn.query(`USE ${name}`), (await conn.query(sql))[0] as unknown[]),
+    drop: async () => {
+      await conn.query(`DROP DATABASE IF EXISTS ${name}`);
+      await conn.end();
+    },
+  };
+}
+
+export async function redisProbe() {
+  const client = createClient({ url: REDIS_URL });
+  client.on("error", () => undefined);
+  await client.connect();
+  return client;
+}
+
+export function uniquePrefix(): string {
+  return `fc-test:${randomUUID().slice(0, 8)}:`;
+}
+
+const quiet: NodeJS.ProcessEnv = { HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "debug", SHUTDOWN_TIMEOUT_MS: "5000" };
+
+export async function startTestResponder(env: NodeJS.ProcessEnv, opts: StartOptions = {}) {
+  const capture = captureLogger("responder");
+  const running = await startResponder(
+    { ...quiet, REDIS_URL, ...env },
+    { logger: capture.logger, flushLogs: false, ...opts },
+  );
+  return { ...running, logs: capture.lines };
+}
+
+export async function startTestCaller(env: NodeJS.ProcessEnv, opts: StartOptions = {}) {
+  const capture = captureLogger("caller");
+  const running = await startCaller(
+    { ...quiet, REDIS_URL, ...env },
+    { logger: capture.logger, flushLogs: false, ...opts },
+  );
+  return { ...running, logs: capture.lines };
+}
+
+/** Waits until `probe` returns true (e.g. Redis connected), failing after `ms`. */
+export async function eventually(probe: () => boolean | Promise<boolean>, ms = 5_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await probe())) {
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** A stand-in responder whose behaviour the test switches: ok, slow, or 503. */
+export async function fakeResponder(): Promise<{
+  url: string;
+  mode: { value: "ok" | "slow" | "error" };
+  hits: () => number;
+  close: () => Promise<void>;
+  seenRequestIds: string[];
+}> {
+  const mode = { value: "ok" as "ok" | "slow" | "error" };
+  let hits = 0;
+  const seenRequestIds: string[] = [];
+  const server: Server = createServer((req, res) => {
+    hits++;
+    seenRequestIds.push(String(req.headers["x-request-id"]));
+    const answer = () => {
+      if (mode.value === "error") {
+        res.writeHead(503, { "content-type": "application/json" }).end('{"error":"down"}');
+      } else {
+        res
+          .writeHead(200, { "content-type": "application/json" })
+          .end('{"data":[{"id":1,"user":"Bob","message":"hi","created_at":"x"}]}');
+      }
+    };
+    if (mode.value === "slow") setTimeout(answer, 2_000).unref();
+    else answer();
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    mode,
+    hits: () => hits,
+    seenRequestIds,
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}

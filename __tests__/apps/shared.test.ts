@@ -1,0 +1,137 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadCallerConfig } from "../../apps/caller/src/config";
+import { startCaller } from "../../apps/caller/src/server";
+import { loadResponderConfig } from "../../apps/responder/src/config";
+import { CircuitBreaker, CircuitOpenError } from "../../apps/shared/src/circuit-breaker";
+import { AppConfigError } from "../../apps/shared/src/config";
+import { ServiceCallError, ServiceClient } from "../../apps/shared/src/http-client";
+import { captureLogger } from "./harness";
+
+describe("app config", () => {
+  it("when the environment is empty, then the documented defaults apply (keep-alive above the ALB's 60 s)", () => {
+    const c = loadCallerConfig({});
+    expect(c).toMatchObject({
+      PORT: 8080,
+      KEEP_ALIVE_TIMEOUT_MS: 65_000,
+      HEADERS_TIMEOUT_MS: 66_000,
+      RESPONDER_URL: "http://127.0.0.1:8081",
+    });
+    expect(loadResponderConfig({}).PORT).toBe(8081);
+  });
+
+  it("when a variable is bad, then start-up fails naming the variable, the value and what is allowed", () => {
+    expect(() => loadCallerConfig({ PORT: "eighty", RESPONDER_URL: "ftp://x" })).toThrow(AppConfigError);
+    const bad = () => loadResponderConfig({ MYSQL_POOL_SIZE: "0", FAILURE_MODE: "chaos" } as NodeJS.ProcessEnv);
+    expect(bad).toThrow(/MYSQL_POOL_SIZE: got "0"; expected an integer from 1 to 200/);
+    expect(bad).toThrow(/FAILURE_MODE: got "chaos"; .*"return_500"/);
+    expect(() => loadCallerConfig({ PORT: "eighty" })).toThrow(
+      /PORT: got "eighty"; expected an integer from 0 to 65535/,
+    );
+  });
+
+  it("when a secret is invalid, then its value is not printed", () => {
+    const bad = () => loadResponderConfig({ MYSQL_PASSWORD: 5 as unknown as string, REDIS_URL: "http://x" });
+    expect(bad).toThrow(/REDIS_URL: got "http:\/\/x"/);
+    expect(bad).toThrow(/MYSQL_PASSWORD: got \(redacted\)/);
+  });
+
+  it("when the server starts, then keepAliveTimeout and headersTimeout are set from config", async () => {
+    const { logger } = captureLogger("caller");
+    const running = await startCaller(
+      { HOST: "127.0.0.1", PORT: "0", REDIS_URL: "redis://127.0.0.1:1" },
+      { logger, flushLogs: false },
+    );
+    expect(running.server.keepAliveTimeout).toBe(65_000);
+    expect(running.server.headersTimeout).toBe(66_000);
+    await running.shutdown("test");
+  });
+});
+
+describe("CircuitBreaker", () => {
+  it("when failures reach the threshold, then it opens, half-opens after the reset, and closes on success", async () => {
+    let now = 0;
+    const breaker = new CircuitBreaker({ failureThreshold: 2, resetTimeoutMs: 1_000, now: () => now });
+    const fail = () => Promise.reject(new Error("boom"));
+    await expect(breaker.run(fail)).rejects.toThrow("boom");
+    expect(breaker.state).toBe("closed");
+    await expect(breaker.run(fail)).rejects.toThrow("boom");
+    expect(breaker.state).toBe("open");
+    await expect(breaker.run(() => Promise.resolve(1))).rejects.toBeInstanceOf(CircuitOpenError);
+    now = 1_000;
+    expect(breaker.state).toBe("half_open");
+    await expect(breaker.run(fail)).rejects.toThrow("boom");
+    expect(breaker.state).toBe("open");
+    now = 2_000;
+    expect(await breaker.run(() => Promise.resolve(7))).toBe(7);
+    expect(breaker.state).toBe("closed");
+  });
+
+  it("when the threshold is not a positive integer, then construction fails naming it", () => {
+    expect(() => new CircuitBreaker({ failureThreshold: 0, resetTimeoutMs: 1 })).toThrow(
+      "failureThreshold must be an integer >= 1, got 0",
+    );
+  });
+});
+
+describe("ServiceClient retries", () => {
+  let url: string;
+  let hits = { GET: 0, POST: 0 };
+  let close: () => void;
+
+  beforeAll(async () => {
+    // Fails the first two calls of each method with 503, then answers.
+    const server = createServer((req, res) => {
+      const m = req.method as "GET" | "POST";
+      hits[m]++;
+      if (hits[m] <= 2) res.writeHead(503, { "content-type": "application/json" }).end("{}");
+      else res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    close = () => server.close();
+  });
+  afterAll(() => close());
+
+  const client = () =>
+    new ServiceClient({
+      name: "flaky",
+      baseUrl: url,
+      logger: captureLogger("t").logger,
+      deadlineMs: 2_000,
+      attemptTimeoutMs: 500,
+      maxRetries: 2,
+      backoffBaseMs: 5,
+      backoffMaxMs: 20,
+      breaker: new CircuitBreaker({ failureThreshold: 10, resetTimeoutMs: 1_000 }),
+    });
+
+  it("when an idempotent GET hits 503s, then it retries with backoff and succeeds", async () => {
+    hits = { GET: 0, POST: 0 };
+    expect(await client().getJson("/x")).toEqual({ ok: true });
+    expect(hits.GET).toBe(3);
+  });
+
+  it("when a POST hits a 503, then it is not retried", async () => {
+    hits = { GET: 0, POST: 0 };
+    await expect(client().request("POST", "/x", { a: 1 })).rejects.toMatchObject({ reason: "bad_status", status: 503 });
+    expect(hits.POST).toBe(1);
+  });
+
+  it("when the error is classified, then it is a ServiceCallError", async () => {
+    hits = { GET: -10, POST: 0 };
+    const c = new ServiceClient({
+      name: "flaky",
+      baseUrl: url,
+      logger: captureLogger("t").logger,
+      deadlineMs: 50,
+      attemptTimeoutMs: 50,
+      maxRetries: 0,
+      backoffBaseMs: 5,
+      backoffMaxMs: 5,
+      breaker: new CircuitBreaker({ failureThreshold: 10, resetTimeoutMs: 1_000 }),
+    });
+    await expect(c.getJson("/x")).rejects.toBeInstanceOf(ServiceCallError);
+  });
+});
