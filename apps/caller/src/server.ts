@@ -55,7 +55,10 @@ export async function startCaller(
     logger,
     lifecycle,
     flushLogs: opts.flushLogs,
-    closeResources: () => closeRedis(redis),
+    closeResources: async () => {
+      responder.close();
+      await closeRedis(redis);
+    },
   });
   return { ...running, deps };
 }

@@ -1,3 +1,4 @@
+import { Agent, request as httpRequest } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CircuitBreaker, CircuitOpenError } from "./circuit-breaker";
 import { currentRequestId, type Logger } from "./logger";
@@ -43,9 +44,22 @@ const IDEMPOTENT = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]);
  */
 export class ServiceClient {
   private readonly random: () => number;
+  /** Keep-alive pool to the target (Service Connect's local proxy on ECS). */
+  private readonly agent: Agent;
 
   constructor(private readonly opts: ServiceClientOptions) {
     this.random = opts.random ?? Math.random;
+    if (!/^http:\/\//.test(opts.baseUrl)) {
+      throw new Error(
+        `ServiceClient ${opts.name}: baseUrl must be http:// (Service Connect terminates TLS), got "${opts.baseUrl}"`,
+      );
+    }
+    this.agent = new Agent({ keepAlive: true, maxSockets: 128, timeout: 60_000 });
+  }
+
+  /** Closes pooled sockets (at shutdown). */
+  close(): void {
+    this.agent.destroy();
   }
 
   async getJson<T>(path: string): Promise<T> {
@@ -86,47 +100,41 @@ export class ServiceClient {
   }
 
   private async attempt<T>(method: string, path: string, body: unknown, deadline: number): Promise<T> {
-    const { name, baseUrl, attemptTimeoutMs } = this.opts;
+    const { name, attemptTimeoutMs } = this.opts;
     const timeoutMs = Math.max(1, Math.min(attemptTimeoutMs, deadline - Date.now()));
-    const headers: Record<string, string> = { accept: "application/json" };
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const headers: Record<string, string | number> = { accept: "application/json" };
     const requestId = currentRequestId();
     if (requestId) headers["x-request-id"] = requestId;
-    if (body !== undefined) headers["content-type"] = "application/json";
-    let res: Response;
-    try {
-      res = await fetch(new URL(path, baseUrl), {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-    } catch (error) {
-      const e = error as Error;
-      if (e.name === "TimeoutError" || e.name === "AbortError") {
+    if (payload !== undefined) {
+      headers["content-type"] = "application/json";
+      headers["content-length"] = Buffer.byteLength(payload);
+    }
+    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = httpRequest(
+        new URL(path, this.opts.baseUrl),
+        { method, headers, agent: this.agent, signal: AbortSignal.timeout(timeoutMs) },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+          res.on("error", reject);
+        },
+      );
+      req.on("error", reject);
+      req.end(payload);
+    }).catch((error: Error) => {
+      if (error.name === "AbortError" || error.name === "TimeoutError") {
         throw new ServiceCallError(name, "timeout", `${name}: no answer within ${timeoutMs} ms`);
       }
-      throw new ServiceCallError(
-        name,
-        "unreachable",
-        `${name}: ${(e.cause as Error | undefined)?.message ?? e.message}`,
-      );
-    }
-    let parsed: unknown;
+      throw new ServiceCallError(name, "unreachable", `${name}: ${error.message}`);
+    });
+    if (status < 200 || status >= 300)
+      throw new ServiceCallError(name, "bad_status", `${name}: answered ${status}`, status);
     try {
-      parsed = await res.json();
-    } catch (error) {
-      const e = error as Error;
-      if (e.name === "TimeoutError" || e.name === "AbortError") {
-        throw new ServiceCallError(name, "timeout", `${name}: body not complete within ${timeoutMs} ms`);
-      }
-      throw new ServiceCallError(
-        name,
-        "bad_body",
-        `${name}: answered ${res.status} with a body that is not JSON`,
-        res.status,
-      );
+      return JSON.parse(text) as T;
+    } catch {
+      throw new ServiceCallError(name, "bad_body", `${name}: answered ${status} with a body that is not JSON`, status);
     }
-    if (!res.ok) throw new ServiceCallError(name, "bad_status", `${name}: answered ${res.status}`, res.status);
-    return parsed as T;
   }
 }
