@@ -7,6 +7,6 @@ export default defineConfig({
     pool: "forks",
     testTimeout: 20_000,
     hookTimeout: 60_000,
-    reporters: ["default"],
+    reporters: ["default", "./__tests__/helpers/plain-summary-reporter.ts"],
   },
 });
