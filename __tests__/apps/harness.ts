@@ -4,9 +4,10 @@ import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import mysql from "mysql2/promise";
 import { createClient } from "redis";
-import { startCaller, type StartOptions } from "../../apps/caller/src/server";
+import { startCaller } from "../../apps/caller/src/server";
 import { startResponder } from "../../apps/responder/src/server";
 import { createLogger, type Logger } from "../../apps/shared/src/logger";
+import type { StartOptions } from "../../apps/shared/src/server";
 
 export const MYSQL = { host: "127.0.0.1", port: 3306, user: "root", password: "" };
 export const REDIS_URL = "redis://127.0.0.1:6379";

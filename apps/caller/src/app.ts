@@ -26,13 +26,10 @@ export function createCallerApp(deps: CallerDeps): Express {
   const own = new CallerData(redis, config.REDIS_KEY_PREFIX);
   const cache = new CacheDemo(redis, config.REDIS_KEY_PREFIX);
   return createBaseApp({
+    config,
     logger,
     failureModes: deps.failureModes,
-    bodyLimitBytes: config.BODY_LIMIT_BYTES,
-    accepting: () => deps.lifecycle.accepting,
-    slowModeDelayMs: config.SLOW_MODE_DELAY_MS,
-    cpuBurnModeMs: config.CPU_BURN_MODE_MS,
-    workMaxMs: config.WORK_MAX_MS,
+    lifecycle: deps.lifecycle,
     // Readiness covers the caller's own store only: a down responder degrades GET /, it does not
     // make the caller unready (that would take the whole public service out of the ALB).
     readiness: { redis: () => redis.ping() },

@@ -1,19 +1,11 @@
-import type { SSMClient } from "@aws-sdk/client-ssm";
 import { CircuitBreaker } from "../../shared/src/circuit-breaker";
-import { AppConfigError } from "../../shared/src/config";
 import { failureModesFromConfig } from "../../shared/src/failure-modes-from-config";
 import { ServiceClient } from "../../shared/src/http-client";
-import { createLogger, type Logger } from "../../shared/src/logger";
+import { createLogger } from "../../shared/src/logger";
 import { closeRedis, connectInBackground, createRedis } from "../../shared/src/redis";
-import { exitOnSignals, Lifecycle, startServer, type RunningServer } from "../../shared/src/server";
+import { Lifecycle, runService, startServer, type RunningServer, type StartOptions } from "../../shared/src/server";
 import { createCallerApp, type CallerDeps } from "./app";
 import { loadCallerConfig } from "./config";
-
-export interface StartOptions {
-  readonly logger?: Logger;
-  readonly ssm?: SSMClient;
-  readonly flushLogs?: boolean;
-}
 
 export async function startCaller(
   env: NodeJS.ProcessEnv,
@@ -47,11 +39,7 @@ export async function startCaller(
     failureModes: failureModesFromConfig(config, logger, opts.ssm),
   };
   const running = await startServer(createCallerApp(deps), {
-    host: config.HOST,
-    port: config.PORT,
-    keepAliveTimeoutMs: config.KEEP_ALIVE_TIMEOUT_MS,
-    headersTimeoutMs: config.HEADERS_TIMEOUT_MS,
-    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    config,
     logger,
     lifecycle,
     flushLogs: opts.flushLogs,
@@ -63,15 +51,4 @@ export async function startCaller(
   return { ...running, deps };
 }
 
-if (require.main === module) {
-  startCaller(process.env).then(
-    (running) => {
-      console.log(`${running.deps.config.SERVICE_NAME} listening on ${running.url}`);
-      exitOnSignals(running, running.deps.config.SHUTDOWN_TIMEOUT_MS);
-    },
-    (error: Error) => {
-      console.error(error instanceof AppConfigError ? error.message : error);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runService(startCaller);

@@ -32,13 +32,10 @@ export function createResponderApp(deps: ResponderDeps): { app: Express; store: 
   });
   const probe = new DbProbe({ pool, acquireTimeoutMs: config.MYSQL_ACQUIRE_TIMEOUT_MS });
   const app = createBaseApp({
+    config,
     logger,
     failureModes: deps.failureModes,
-    bodyLimitBytes: config.BODY_LIMIT_BYTES,
-    accepting: () => deps.lifecycle.accepting,
-    slowModeDelayMs: config.SLOW_MODE_DELAY_MS,
-    cpuBurnModeMs: config.CPU_BURN_MODE_MS,
-    workMaxMs: config.WORK_MAX_MS,
+    lifecycle: deps.lifecycle,
     readiness: {
       mysql: () => pool.query("SELECT 1"),
       redis: () => redis.ping(),

@@ -1,18 +1,10 @@
-import type { SSMClient } from "@aws-sdk/client-ssm";
-import { AppConfigError } from "../../shared/src/config";
 import { failureModesFromConfig } from "../../shared/src/failure-modes-from-config";
-import { createLogger, type Logger } from "../../shared/src/logger";
+import { createLogger } from "../../shared/src/logger";
 import { createMysqlPool } from "../../shared/src/mysql";
 import { closeRedis, connectInBackground, createRedis } from "../../shared/src/redis";
-import { exitOnSignals, Lifecycle, startServer, type RunningServer } from "../../shared/src/server";
+import { Lifecycle, runService, startServer, type RunningServer, type StartOptions } from "../../shared/src/server";
 import { createResponderApp, type ResponderDeps } from "./app";
 import { loadResponderConfig } from "./config";
-
-export interface StartOptions {
-  readonly logger?: Logger;
-  readonly ssm?: SSMClient;
-  readonly flushLogs?: boolean;
-}
 
 /** Builds the responder from the environment and listens; the schema is created before traffic. */
 export async function startResponder(
@@ -55,11 +47,7 @@ export async function startResponder(
     });
   }
   const running = await startServer(app, {
-    host: config.HOST,
-    port: config.PORT,
-    keepAliveTimeoutMs: config.KEEP_ALIVE_TIMEOUT_MS,
-    headersTimeoutMs: config.HEADERS_TIMEOUT_MS,
-    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    config,
     logger,
     lifecycle,
     flushLogs: opts.flushLogs,
@@ -70,15 +58,4 @@ export async function startResponder(
   return { ...running, deps };
 }
 
-if (require.main === module) {
-  startResponder(process.env).then(
-    (running) => {
-      console.log(`${running.deps.config.SERVICE_NAME} listening on ${running.url}`);
-      exitOnSignals(running, running.deps.config.SHUTDOWN_TIMEOUT_MS);
-    },
-    (error: Error) => {
-      console.error(error instanceof AppConfigError ? error.message : error);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runService(startResponder);

@@ -59,3 +59,6 @@ export const baseConfigShape = {
   CPU_BURN_MODE_MS: envInt(0, 10_000, 200),
   WORK_MAX_MS: envInt(1, 60_000, 5_000),
 };
+
+/** What every service's parsed config contains. */
+export type BaseConfig = z.output<z.ZodObject<typeof baseConfigShape>>;

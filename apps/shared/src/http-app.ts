@@ -2,20 +2,18 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import express, { type Express, type RequestHandler } from "express";
 import { errorHandler, HttpError, ValidationError } from "./errors";
+import type { BaseConfig } from "./config";
 import type { FailureModeSource } from "./failure-mode";
 import { healthRouter, type ReadinessCheck } from "./health";
 import { withRequestContext, type Logger } from "./logger";
+import type { Lifecycle } from "./server";
 
 export interface BaseAppOptions {
+  readonly config: BaseConfig;
   readonly logger: Logger;
   readonly failureModes: FailureModeSource;
-  readonly bodyLimitBytes: number;
+  readonly lifecycle: Lifecycle;
   readonly readiness: Readonly<Record<string, ReadinessCheck>>;
-  /** False once shutdown has begun. */
-  readonly accepting: () => boolean;
-  readonly slowModeDelayMs: number;
-  readonly cpuBurnModeMs: number;
-  readonly workMaxMs: number;
   /** Mounts the service's own routes. */
   readonly routes: (app: Express) => void;
 }
@@ -65,10 +63,10 @@ function failureInjection(opts: BaseAppOptions): RequestHandler {
         res.status(500).json({ error: "Injected failure", failureMode: mode });
         return;
       case "slow":
-        await sleep(opts.slowModeDelayMs);
+        await sleep(opts.config.SLOW_MODE_DELAY_MS);
         break;
       case "cpu_burn":
-        burnCpu(opts.cpuBurnModeMs);
+        burnCpu(opts.config.CPU_BURN_MODE_MS);
         break;
       case "connection_leak":
         break; // the MySQL routes leak; see the responder's db service
@@ -79,23 +77,25 @@ function failureInjection(opts: BaseAppOptions): RequestHandler {
 
 /** The Express app every service shares: logging, failure modes, JSON limit, health, /work, errors. */
 export function createBaseApp(opts: BaseAppOptions): Express {
+  const { config, lifecycle } = opts;
+  const accepting = () => lifecycle.accepting;
   const app = express();
   app.disable("x-powered-by");
   app.use(requestLogging(opts.logger));
   app.use((_req, res, next) => {
     // During shutdown, finish this response and close the socket so no new request lands on it.
-    if (!opts.accepting()) res.setHeader("connection", "close");
+    if (!accepting()) res.setHeader("connection", "close");
     next();
   });
   app.use(failureInjection(opts));
-  app.use(express.json({ limit: opts.bodyLimitBytes, strict: true }));
-  app.use(healthRouter({ checks: opts.readiness, timeoutMs: 1_000, accepting: opts.accepting }));
+  app.use(express.json({ limit: config.BODY_LIMIT_BYTES, strict: true }));
+  app.use(healthRouter({ checks: opts.readiness, timeoutMs: 1_000, accepting }));
 
   app.get("/work", (req, res) => {
     const raw = req.query.ms;
     const ms = typeof raw === "string" && /^\d+$/.test(raw) ? Number(raw) : NaN;
-    if (!(ms >= 1 && ms <= opts.workMaxMs)) {
-      throw new ValidationError("ms", `expected an integer from 1 to ${opts.workMaxMs}`);
+    if (!(ms >= 1 && ms <= config.WORK_MAX_MS)) {
+      throw new ValidationError("ms", `expected an integer from 1 to ${config.WORK_MAX_MS}`);
     }
     burnCpu(ms);
     res.json({ workedMs: ms });

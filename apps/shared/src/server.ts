@@ -1,6 +1,8 @@
+import type { SSMClient } from "@aws-sdk/client-ssm";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Express } from "express";
+import { AppConfigError, type BaseConfig } from "./config";
 import { flushLogger, type Logger } from "./logger";
 
 /** Shared by the app (readiness, Connection: close) and the server (shutdown). */
@@ -8,13 +10,16 @@ export class Lifecycle {
   accepting = true;
 }
 
+/** What tests (and the dev runner) may inject when starting a service. */
+export interface StartOptions {
+  readonly logger?: Logger;
+  readonly ssm?: SSMClient;
+  readonly flushLogs?: boolean;
+}
+
 export interface ServerOptions {
-  readonly host: string;
-  readonly port: number;
-  readonly keepAliveTimeoutMs: number;
-  readonly headersTimeoutMs: number;
-  /** In-flight requests get this long to finish before their sockets are cut. */
-  readonly shutdownTimeoutMs: number;
+  /** HOST, PORT, KEEP_ALIVE_TIMEOUT_MS, HEADERS_TIMEOUT_MS, SHUTDOWN_TIMEOUT_MS (in-flight grace). */
+  readonly config: BaseConfig;
   readonly logger: Logger;
   readonly lifecycle: Lifecycle;
   /** Closes Redis, MySQL, ... after the last request has finished. */
@@ -31,24 +36,25 @@ export interface RunningServer {
 }
 
 export async function startServer(app: Express, opts: ServerOptions): Promise<RunningServer> {
-  if (opts.headersTimeoutMs <= opts.keepAliveTimeoutMs) {
-    throw new Error(
-      `headersTimeoutMs (${opts.headersTimeoutMs}) must be above keepAliveTimeoutMs (${opts.keepAliveTimeoutMs})`,
+  const { HOST, PORT, KEEP_ALIVE_TIMEOUT_MS, HEADERS_TIMEOUT_MS, SHUTDOWN_TIMEOUT_MS } = opts.config;
+  if (HEADERS_TIMEOUT_MS <= KEEP_ALIVE_TIMEOUT_MS) {
+    throw new AppConfigError(
+      `HEADERS_TIMEOUT_MS (${HEADERS_TIMEOUT_MS}) must be above KEEP_ALIVE_TIMEOUT_MS (${KEEP_ALIVE_TIMEOUT_MS})`,
     );
   }
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(opts.port, opts.host, (error?: Error) => (error ? reject(error) : resolve(s)));
+    const s = app.listen(PORT, HOST, (error?: Error) => (error ? reject(error) : resolve(s)));
   });
-  server.keepAliveTimeout = opts.keepAliveTimeoutMs;
-  server.headersTimeout = opts.headersTimeoutMs;
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
   const { port } = server.address() as AddressInfo;
-  const host = opts.host === "0.0.0.0" || opts.host === "::" ? "127.0.0.1" : opts.host;
+  const host = HOST === "0.0.0.0" || HOST === "::" ? "127.0.0.1" : HOST;
 
   let closing: Promise<void> | undefined;
   const shutdown = (reason: string): Promise<void> => {
     closing ??= (async () => {
       const { logger } = opts;
-      logger.info("shutting down", { reason, timeoutMs: opts.shutdownTimeoutMs });
+      logger.info("shutting down", { reason, timeoutMs: SHUTDOWN_TIMEOUT_MS });
       opts.lifecycle.accepting = false;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Keep-alive sockets whose request began before shutdown go idle later: close them as they do.
@@ -57,7 +63,7 @@ export async function startServer(app: Express, opts: ServerOptions): Promise<Ru
       const force = setTimeout(() => {
         logger.warn("shutdown deadline reached; closing open connections", { errorType: "shutdown_timeout" });
         server.closeAllConnections();
-      }, opts.shutdownTimeoutMs);
+      }, SHUTDOWN_TIMEOUT_MS);
       await closed;
       clearTimeout(force);
       clearInterval(sweep);
@@ -72,15 +78,31 @@ export async function startServer(app: Express, opts: ServerOptions): Promise<Ru
   return { server, url: `http://${host}:${port}`, shutdown };
 }
 
-/** SIGTERM/SIGINT → graceful shutdown → exit 0; exit 1 if it overruns the deadline. */
-export function exitOnSignals(running: RunningServer, shutdownTimeoutMs: number): void {
-  const handler = (signal: NodeJS.Signals) => {
-    setTimeout(() => process.exit(1), shutdownTimeoutMs + 2_000).unref();
-    running.shutdown(signal).then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once("SIGTERM", handler);
-  process.once("SIGINT", handler);
+/**
+ * The process entry of a service: start it from the environment, print "<name> listening on <url>",
+ * and on SIGTERM/SIGINT shut down gracefully and exit 0 (1 if the deadline is overrun). A bad
+ * configuration exits 1 with the message naming the variable.
+ */
+export function runService(
+  start: (env: NodeJS.ProcessEnv) => Promise<RunningServer & { deps: { config: BaseConfig } }>,
+): void {
+  start(process.env).then(
+    (running) => {
+      const { SERVICE_NAME, SHUTDOWN_TIMEOUT_MS } = running.deps.config;
+      console.log(`${SERVICE_NAME} listening on ${running.url}`);
+      const onSignal = (signal: NodeJS.Signals) => {
+        setTimeout(() => process.exit(1), SHUTDOWN_TIMEOUT_MS + 2_000).unref();
+        running.shutdown(signal).then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.once("SIGTERM", onSignal);
+      process.once("SIGINT", onSignal);
+    },
+    (error: Error) => {
+      console.error(error instanceof AppConfigError ? error.message : error);
+      process.exit(1);
+    },
+  );
 }
