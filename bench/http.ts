@@ -8,11 +8,13 @@ const tsx = join(root, "node_modules", ".bin", "tsx");
 const DURATION_SEC = Number(process.env.BENCH_DURATION_SEC ?? 10);
 const CONNECTIONS = 50;
 const prefix = `bench:${process.pid}:`;
+// Request logs off by default (BENCH_LOG_LEVEL=info measures them too: ~1 JSON line per request to stdout).
+const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? "error";
 
 /** Starts a server script and resolves with the URL it prints ("<name> listening on <url>"). */
 function start(script: string, env: NodeJS.ProcessEnv): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(tsx, [join(root, script)], {
-    env: { ...process.env, LOG_LEVEL: "error", HOST: "127.0.0.1", PORT: "0", ...env },
+    env: { ...process.env, LOG_LEVEL, HOST: "127.0.0.1", PORT: "0", ...env },
   });
   return new Promise((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`${script} exited with ${code}`)));
@@ -59,7 +61,7 @@ async function main(): Promise<void> {
     results.push(await run("caller GET / (fan-out)", `${caller.url}/`));
 
     const base = results[0]!.rps;
-    console.log(`autocannon: ${CONNECTIONS} connections, ${DURATION_SEC} s per target`);
+    console.log(`autocannon: ${CONNECTIONS} connections, ${DURATION_SEC} s per target, service LOG_LEVEL=${LOG_LEVEL}`);
     console.table(
       results.map((r) => ({
         target: r.title,

@@ -38,6 +38,8 @@ function requestLogging(logger: Logger): RequestHandler {
       const latencyMs = Math.round((performance.now() - start) * 10) / 10;
       const errorType = res.locals.errorType as string | undefined;
       const level = res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "info";
+      // winston formats before its transports filter by level: skip the JSON work when nobody listens.
+      if (!logger.isLevelEnabled(level)) return;
       logger.log(level, "request", {
         requestId,
         method: req.method,

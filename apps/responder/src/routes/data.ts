@@ -22,9 +22,9 @@ export function dataRoutes(store: MessageStore): Router {
     });
   });
   router.get("/data", async (req, res) => {
-    const { rows, hit } = await store.newest(pageSize(req.query.limit));
+    const { json, hit } = await store.newestJson(pageSize(req.query.limit));
     res.setHeader("x-cache", hit ? "hit" : "miss");
-    res.json({ data: rows });
+    res.type("application/json").send(`{"data":${json}}`);
   });
   return router;
 }

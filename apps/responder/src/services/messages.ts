@@ -55,11 +55,14 @@ export class MessageStore {
     await this.cache("invalidate", () => this.deps.redis.del(this.cacheKey));
   }
 
-  /** Newest first; `hit` says whether Redis answered. */
-  async newest(limit: number): Promise<{ rows: StoredMessage[]; hit: boolean }> {
+  /**
+   * Newest first, as the JSON text of a StoredMessage[] (the cache holds exactly this text, so a hit
+   * is sent without parsing); `hit` says whether Redis answered.
+   */
+  async newestJson(limit: number): Promise<{ json: string; hit: boolean }> {
     const field = String(limit);
     const cached = await this.cache("read", () => this.deps.redis.hGet(this.cacheKey, field));
-    if (typeof cached === "string") return { rows: JSON.parse(cached) as StoredMessage[], hit: true };
+    if (typeof cached === "string") return { json: cached, hit: true };
 
     await dependency("mysql", () => this.ensureSchema());
     const [rows] = await dependency("mysql", () =>
@@ -73,14 +76,15 @@ export class MessageStore {
       id: Number(r.id),
       created_at: r.created_at.replace(/(\.\d{3})\d{3}Z$/, "$1Z"),
     }));
+    const json = JSON.stringify(result);
     await this.cache("fill", async () => {
       await this.deps.redis
         .multi()
-        .hSet(this.cacheKey, field, JSON.stringify(result))
+        .hSet(this.cacheKey, field, json)
         .expire(this.cacheKey, this.deps.cacheTtlSec)
         .exec();
     });
-    return { rows: result, hit: false };
+    return { json, hit: false };
   }
 
   /** Cache trouble is logged and skipped: MySQL stays the source of truth. */
