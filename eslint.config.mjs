@@ -13,13 +13,11 @@ export default tseslint.config(
       "no-restricted-imports": [
         "error",
         {
-          paths: [
-            {
-              name: "@cdktf/provider-aws",
-              message:
-                "Import the resource by deep path (@cdktf/provider-aws/lib/<resource>): the package root costs ~9 s and 750 MB per synth.",
-            },
-          ],
+          paths: ["@cdktf/provider-aws", "@cdktf/provider-aws/lib"].map((name) => ({
+            name,
+            message:
+              "Import the resource by deep path (@cdktf/provider-aws/lib/<resource>): the package root costs ~9 s and 750 MB per synth.",
+          })),
         },
       ],
     },
