@@ -119,6 +119,19 @@ describe("caller: the Redis cache demo", () => {
     expect(await redis.exists(`${prefix}cache:k`)).toBe(0);
   });
 
+  it("when set-cache rejects a body, then the log line names the field and what is allowed", async () => {
+    await request(caller.url)
+      .post("/set-cache")
+      .set("x-request-id", "bad-cache-1")
+      .send({ key: "k", value: "" })
+      .expect(400);
+    expect(caller.logs.find((l) => l.requestId === "bad-cache-1" && l.message === "request rejected")).toMatchObject({
+      errorType: "validation",
+      field: "value",
+      detail: "expected a non-empty string of at most 4096 characters",
+    });
+  });
+
   it("when keys are listed, then SCAN pages through all of them with a cursor", async () => {
     for (let i = 0; i < 25; i++)
       await request(caller.url)
