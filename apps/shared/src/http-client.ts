@@ -54,6 +54,7 @@ export class ServiceClient {
         `ServiceClient ${opts.name}: baseUrl must be http:// (Service Connect terminates TLS), got "${opts.baseUrl}"`,
       );
     }
+    // Idle sockets close after 60 s, before the server side (65 s) can drop one under a request.
     this.agent = new Agent({ keepAlive: true, maxSockets: 128, timeout: 60_000 });
   }
 
