@@ -27,7 +27,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await caller.shutdown("test done");
   await responder.shutdown("test done");
-  for await (const keys of redis.scanIterator({ MATCH: `${prefix}*` })) if (keys.length) await redis.del(keys);
   await redis.close();
   await db.drop();
 });

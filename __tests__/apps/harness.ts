@@ -53,8 +53,9 @@ export async function redisProbe() {
   return client;
 }
 
+/** Redis key prefix of one test; the global teardown deletes every key of the run. */
 export function uniquePrefix(): string {
-  return `fc-test:${randomUUID().slice(0, 8)}:`;
+  return `fc-test:${process.env.FC_TEST_RUN ?? "adhoc"}:${randomUUID().slice(0, 8)}:`;
 }
 
 const quiet: NodeJS.ProcessEnv = { HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "debug", SHUTDOWN_TIMEOUT_MS: "5000" };
