@@ -1,9 +1,8 @@
 import { CircuitBreaker } from "../../shared/src/circuit-breaker";
-import { failureModesFromConfig } from "../../shared/src/failure-modes-from-config";
 import { ServiceClient } from "../../shared/src/http-client";
-import { createLogger } from "../../shared/src/logger";
-import { closeRedis, connectInBackground, createRedis } from "../../shared/src/redis";
-import { Lifecycle, runService, startServer, type RunningServer, type StartOptions } from "../../shared/src/server";
+import { closeRedis } from "../../shared/src/redis";
+import { createServiceBasics } from "../../shared/src/service-basics";
+import { runService, startServer, type RunningServer, type StartOptions } from "../../shared/src/server";
 import { createCallerApp, type CallerDeps } from "./app";
 import { loadCallerConfig } from "./config";
 
@@ -12,9 +11,8 @@ export async function startCaller(
   opts: StartOptions = {},
 ): Promise<RunningServer & { deps: CallerDeps }> {
   const config = loadCallerConfig(env);
-  const logger = opts.logger ?? createLogger({ service: config.SERVICE_NAME, level: config.LOG_LEVEL });
-  const redis = createRedis({ url: config.REDIS_URL, logger, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS });
-  connectInBackground(redis, logger);
+  const basics = createServiceBasics(config, opts);
+  const { logger, redis, lifecycle } = basics;
   const responder = new ServiceClient({
     name: "responder",
     baseUrl: config.RESPONDER_URL,
@@ -29,15 +27,7 @@ export async function startCaller(
       resetTimeoutMs: config.BREAKER_RESET_MS,
     }),
   });
-  const lifecycle = new Lifecycle();
-  const deps: CallerDeps = {
-    config,
-    logger,
-    redis,
-    responder,
-    lifecycle,
-    failureModes: failureModesFromConfig(config, logger, opts.ssm),
-  };
+  const deps: CallerDeps = { ...basics, config, responder };
   const running = await startServer(createCallerApp(deps), {
     config,
     logger,

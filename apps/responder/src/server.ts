@@ -1,8 +1,7 @@
-import { failureModesFromConfig } from "../../shared/src/failure-modes-from-config";
-import { createLogger } from "../../shared/src/logger";
 import { createMysqlPool } from "../../shared/src/mysql";
-import { closeRedis, connectInBackground, createRedis } from "../../shared/src/redis";
-import { Lifecycle, runService, startServer, type RunningServer, type StartOptions } from "../../shared/src/server";
+import { closeRedis } from "../../shared/src/redis";
+import { createServiceBasics } from "../../shared/src/service-basics";
+import { runService, startServer, type RunningServer, type StartOptions } from "../../shared/src/server";
 import { createResponderApp, type ResponderDeps } from "./app";
 import { loadResponderConfig } from "./config";
 
@@ -12,9 +11,8 @@ export async function startResponder(
   opts: StartOptions = {},
 ): Promise<RunningServer & { deps: ResponderDeps }> {
   const config = loadResponderConfig(env);
-  const logger = opts.logger ?? createLogger({ service: config.SERVICE_NAME, level: config.LOG_LEVEL });
-  const redis = createRedis({ url: config.REDIS_URL, logger, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS });
-  connectInBackground(redis, logger);
+  const basics = createServiceBasics(config, opts);
+  const { logger, redis, lifecycle } = basics;
   const pool = createMysqlPool({
     host: config.MYSQL_HOST,
     port: config.MYSQL_PORT,
@@ -27,15 +25,7 @@ export async function startResponder(
     connectTimeoutMs: config.MYSQL_CONNECT_TIMEOUT_MS,
     logger,
   });
-  const lifecycle = new Lifecycle();
-  const deps: ResponderDeps = {
-    config,
-    logger,
-    redis,
-    pool,
-    lifecycle,
-    failureModes: failureModesFromConfig(config, logger, opts.ssm),
-  };
+  const deps: ResponderDeps = { ...basics, config, pool };
   const { app, store } = createResponderApp(deps);
   try {
     await store.ensureSchema();
