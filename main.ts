@@ -6,7 +6,7 @@ import { createStacks } from "./stacks";
 
 /** Builds every stack of a validated config into `outdir` (nothing is written until synth succeeds). */
 export function synthConfig(config: EnvConfig, outdir: string): void {
-  const app = new App({ outdir, skipValidation: false });
+  const app = new App({ outdir });
   createStacks(app, config);
   app.synth();
 }

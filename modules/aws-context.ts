@@ -9,7 +9,6 @@ export class AwsContext extends Construct {
   readonly accountId: string;
   readonly partition: string;
   readonly region: string;
-  readonly dnsSuffix: string;
 
   /** The stack's single AwsContext, created on first use. */
   static of(scope: Construct): AwsContext {
@@ -21,9 +20,7 @@ export class AwsContext extends Construct {
   private constructor(scope: Construct, id: string) {
     super(scope, id);
     this.accountId = new DataAwsCallerIdentity(this, "caller").accountId;
-    const partition = new DataAwsPartition(this, "partition");
-    this.partition = partition.partition;
-    this.dnsSuffix = partition.dnsSuffix;
+    this.partition = new DataAwsPartition(this, "partition").partition;
     this.region = new DataAwsRegion(this, "region").region;
   }
 

@@ -30,7 +30,7 @@ describe("graceful shutdown", () => {
 
   it("when SIGTERM-style shutdown starts under concurrent load, then every in-flight request succeeds and resources close", async () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 50 });
-    // 50 concurrent requests that each take ~150 ms of work plus a DB round trip on keep-alive sockets.
+    // Warm 50 keep-alive sockets, then put 50 requests (CPU work and DB round trips) in flight on them.
     await Promise.all(Array.from({ length: 50 }, () => get(`${svc.url}/db`, agent)));
     const inflight = Array.from({ length: 50 }, (_, i) => get(`${svc.url}/${i % 2 ? "db" : "work?ms=20"}`, agent));
     await new Promise((r) => setTimeout(r, 10));

@@ -6,15 +6,15 @@ import prod from "../../config/prod";
 import { parseEnvConfig } from "../../config/schema";
 import { addresses, dataOf, onlyResource, resourcesOf, synthApp, type TfJson } from "../helpers/terraform";
 
+/** Every shipped environment, synthesized once for the whole file. */
+let synthesized: Record<string, ReturnType<typeof synthApp>>;
 let dev: Record<string, TfJson>;
 let prd: Record<string, TfJson>;
-let devOutdir: string;
 
 beforeAll(() => {
-  const d = synthApp(loadConfig("dev"));
-  dev = d.stacks;
-  devOutdir = d.outdir;
-  prd = synthApp(loadConfig("prod")).stacks;
+  synthesized = Object.fromEntries(Object.keys(ENVIRONMENTS).map((name) => [name, synthApp(loadConfig(name))]));
+  dev = synthesized.dev!.stacks;
+  prd = synthesized.prod!.stacks;
 });
 
 function filesUnder(dir: string): Record<string, string> {
@@ -34,15 +34,14 @@ describe("every environment", () => {
   it("when each environment is synthesized, then it writes its stacks (state only with a state bucket)", () => {
     expect(Object.keys(dev).sort()).toEqual(["network", "platform"]);
     expect(Object.keys(prd).sort()).toEqual(["network", "platform", "state"]);
-    for (const name of Object.keys(ENVIRONMENTS)) {
-      const { stacks } = synthApp(loadConfig(name));
+    for (const { stacks } of Object.values(synthesized)) {
       for (const json of Object.values(stacks)) expect(Object.keys(json.resource).length).toBeGreaterThan(0);
     }
   });
 
   it("when synthesized twice, then every file is byte-identical", () => {
     const again = synthApp(loadConfig("dev")).outdir;
-    expect(filesUnder(again)).toEqual(filesUnder(devOutdir));
+    expect(filesUnder(again)).toEqual(filesUnder(synthesized.dev!.outdir));
   });
 
   it("when any output is declared, then it has a description (CDKTF's cross-stack plumbing aside)", () => {

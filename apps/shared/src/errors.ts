@@ -14,13 +14,13 @@ export class HttpError extends Error {
 
 /** 400 naming the field and what is allowed. */
 export class ValidationError extends HttpError {
-  constructor(field: string, detail: string, body?: Record<string, unknown>) {
+  constructor(
+    readonly field: string,
+    readonly detail: string,
+    body?: Record<string, unknown>,
+  ) {
     super(400, body ?? { error: "Invalid request", field, detail }, "validation");
-    this.field = field;
-    this.detail = detail;
   }
-  readonly field: string;
-  readonly detail: string;
 }
 
 /** A backing service (redis, mysql, responder) failed: 503 so the client may retry elsewhere. */

@@ -7,10 +7,6 @@ export class DbProbe {
 
   constructor(private readonly deps: { pool: MysqlPool; acquireTimeoutMs: number }) {}
 
-  get leakedConnections(): number {
-    return this.leaked.length;
-  }
-
   async roundTrip(leak: boolean): Promise<{ latencyMs: number }> {
     return dependency("mysql", async () => {
       if (leak) this.leaked.push(await acquire(this.deps.pool, this.deps.acquireTimeoutMs));
