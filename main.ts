@@ -1,7 +1,8 @@
 import { mkdtempSync, renameSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
 import { App } from "cdktf";
-import { ConfigError, envNameFrom, loadConfig, type EnvConfig } from "./config";
+import { assertStateSurvivesCi, ConfigError, ENVIRONMENTS, envNameFrom, loadConfig, type EnvConfig } from "./config";
+import { PropError } from "./modules/lib/validate";
 import { createStacks } from "./stacks";
 
 /** Builds every stack of a validated config into `outdir` (nothing is written until synth succeeds). */
@@ -20,8 +21,10 @@ export function synthEnvironment(
   envName: string,
   outdir = "cdktf.out",
   environments?: Readonly<Record<string, unknown>>,
+  env: NodeJS.ProcessEnv = process.env,
 ): void {
   const config = loadConfig(envName, environments);
+  assertStateSurvivesCi(config, env);
   const target = resolve(outdir);
   const staging = mkdtempSync(`${target}.staging-`);
   try {
@@ -33,21 +36,28 @@ export function synthEnvironment(
   }
 }
 
-function main(): void {
-  const envName = envNameFrom(process.env);
+/**
+ * The CLI: synthesizes FC_ENV. Under `cdktf synth|diff|deploy` the CLI owns the output directory
+ * (CDKTF_OUTDIR). Returns the exit code; `environments` is replaceable for tests.
+ */
+export function main(env: NodeJS.ProcessEnv = process.env, environments = ENVIRONMENTS): number {
+  const envName = envNameFrom(env);
   try {
-    // Under `cdktf synth|diff|deploy` the CLI owns the output directory (CDKTF_OUTDIR).
-    const cliOutdir = process.env.CDKTF_OUTDIR;
-    if (cliOutdir) synthConfig(loadConfig(envName), cliOutdir);
-    else synthEnvironment(envName);
+    const cliOutdir = env.CDKTF_OUTDIR;
+    if (cliOutdir) {
+      const config = loadConfig(envName, environments);
+      assertStateSurvivesCi(config, env);
+      synthConfig(config, cliOutdir);
+    } else synthEnvironment(envName, "cdktf.out", environments, env);
     console.log(`synthesized environment "${envName}" into ${cliOutdir ?? "cdktf.out"}`);
+    return 0;
   } catch (error) {
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof PropError) {
       console.error(error.message);
-      process.exit(1);
+      return 1;
     }
     throw error;
   }
 }
 
-if (require.main === module) main();
+if (require.main === module) process.exitCode = main();

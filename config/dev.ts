@@ -1,10 +1,16 @@
 import type { EnvConfigInput } from "./schema";
 
-/** dev: cheapest shape that still exercises everything (one NAT, mostly Spot, local state). */
+/** dev: cheapest shape that still exercises everything (one NAT, mostly Spot); its own state bucket, as CI plans and deploys it. */
 export default {
   namePrefix: "fc-dev",
   region: "eu-west-1",
+  // Replace with your dev account and a globally unique bucket name (see README, "State").
+  accountId: "210987654321",
   tags: { project: "fargate-connect", environment: "dev", "managed-by": "cdktf" },
+  state: {
+    bucket: "fargate-connect-dev-tfstate-210987654321",
+    noncurrentVersionExpirationDays: 30,
+  },
   network: {
     vpcCidr: "10.20.0.0/16",
     azCount: 2,

@@ -23,3 +23,21 @@ export function loadConfig(envName: string, environments: Readonly<Record<string
   }
   return parseEnvConfig(envName, environments[envName]);
 }
+
+/** True inside a CI runner (GitHub Actions and most others set CI=true). */
+export function isCi(env: NodeJS.ProcessEnv): boolean {
+  return env.CI === "true" || env.CI === "1" || env.GITHUB_ACTIONS === "true";
+}
+
+/**
+ * CI runners are throwaway: local state there is lost after every run, so a plan reads nothing and
+ * a second deploy collides with the first one's resources. Refuse before anything is synthesized.
+ */
+export function assertStateSurvivesCi(config: EnvConfig, env: NodeJS.ProcessEnv): void {
+  if (!isCi(env) || config.state) return;
+  throw new ConfigError(
+    `FC_ENV=${config.envName}: environment "${config.envName}" keeps local Terraform state (its config has no "state" block), ` +
+      "and CI runners are throwaway: state written here is lost when the job ends. " +
+      `Add state: { bucket: "<bucket>" } to config/${config.envName}.ts and apply the state stack first (README, "State").`,
+  );
+}

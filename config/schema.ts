@@ -1,10 +1,9 @@
 import { z } from "zod";
-import { cidrContains, cidrSubnet, cidrsOverlap, formatCidr, parseCidr } from "./cidr";
+import { parseCidr } from "../modules/lib/cidr";
+import { LOG_RETENTION_DAYS } from "../modules/lib/log-retention";
+import { subnetProblems } from "../modules/lib/subnet-plan";
 
-/** Values CloudWatch Logs accepts for retention_in_days. */
-export const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-] as const;
+export { LOG_RETENTION_DAYS };
 
 /** Fargate task sizes: CPU units → allowed memory (MiB). */
 const FARGATE_MEMORY_MIB: Readonly<Record<number, readonly number[]>> = {
@@ -96,45 +95,8 @@ const network = z
         message: 'natMode "none" leaves tasks no way to reach ECR or CloudWatch: set vpcEndpoints: true',
       });
     }
-    const vpc = parseCidr(n.vpcCidr);
-    if (!vpc) return;
-    const seen: { path: (string | number)[]; text: string }[] = [];
-    for (const key of ["publicSubnetCidrs", "privateSubnetCidrs"] as const) {
-      const list = n[key];
-      if (!list) continue;
-      if (list.length !== n.azCount) {
-        ctx.addIssue({
-          code: "custom",
-          path: [key],
-          input: list,
-          message: `expected exactly azCount (${n.azCount}) subnet CIDRs`,
-        });
-      }
-      list.forEach((text, i) => {
-        const sub = parseCidr(text);
-        if (!sub) return;
-        if (!cidrContains(vpc, sub)) {
-          ctx.addIssue({
-            code: "custom",
-            path: [key, i],
-            input: text,
-            message: `expected a block inside vpcCidr ${n.vpcCidr}`,
-          });
-        }
-        if (sub.prefix > 28) {
-          ctx.addIssue({ code: "custom", path: [key, i], input: text, message: "AWS subnets are /16 to /28" });
-        }
-        const clash = seen.find((s) => cidrsOverlap(parseCidr(s.text)!, sub));
-        if (clash) {
-          ctx.addIssue({
-            code: "custom",
-            path: [key, i],
-            input: text,
-            message: `overlaps network.${clash.path.join(".")} (${clash.text}); subnet CIDRs must be disjoint`,
-          });
-        }
-        seen.push({ path: [key, i], text });
-      });
+    for (const problem of subnetProblems(n)) {
+      ctx.addIssue({ code: "custom", path: [...problem.path], input: problem.value, message: problem.message });
     }
   });
 
@@ -189,28 +151,8 @@ export const envConfigSchema = z.strictObject({
 export type EnvConfigInput = z.input<typeof envConfigSchema>;
 type ParsedEnvConfig = z.output<typeof envConfigSchema>;
 
-export interface NetworkPlan {
-  readonly publicSubnetCidrs: readonly string[];
-  readonly privateSubnetCidrs: readonly string[];
-}
-
-/** A validated environment: the parsed config plus what follows from it. */
-export type EnvConfig = Readonly<ParsedEnvConfig> & {
-  readonly envName: string;
-  readonly subnets: NetworkPlan;
-};
-
-/** Default subnet plan: private in /4-bit blocks 0..n-1, public in blocks 8..8+n-1. */
-export function planSubnets(net: ParsedEnvConfig["network"]): NetworkPlan {
-  const vpc = parseCidr(net.vpcCidr);
-  if (!vpc) throw new Error(`network.vpcCidr: invalid CIDR ${net.vpcCidr}`);
-  const block = (i: number) => formatCidr(cidrSubnet(vpc, 4, i));
-  const azs = [...Array(net.azCount).keys()];
-  return {
-    privateSubnetCidrs: net.privateSubnetCidrs ?? azs.map((i) => block(i)),
-    publicSubnetCidrs: net.publicSubnetCidrs ?? azs.map((i) => block(8 + i)),
-  };
-}
+/** A validated environment: the parsed config and its name. */
+export type EnvConfig = Readonly<ParsedEnvConfig> & { readonly envName: string };
 
 function describeValue(value: unknown): string {
   if (value === undefined) return "nothing";
@@ -266,5 +208,5 @@ export function parseEnvConfig(envName: string, raw: unknown): EnvConfig {
     const lines = result.error.issues.map(formatIssue);
     throw new ConfigError(`Invalid config for environment "${envName}":\n  - ${lines.join("\n  - ")}`);
   }
-  return { ...result.data, envName, subnets: planSubnets(result.data.network) };
+  return { ...result.data, envName };
 }

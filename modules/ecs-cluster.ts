@@ -2,6 +2,7 @@ import { EcsCluster as EcsClusterResource } from "@cdktf/provider-aws/lib/ecs-cl
 import { EcsClusterCapacityProviders } from "@cdktf/provider-aws/lib/ecs-cluster-capacity-providers";
 import { ServiceDiscoveryHttpNamespace } from "@cdktf/provider-aws/lib/service-discovery-http-namespace";
 import { Construct } from "constructs";
+import { Validator } from "./lib/validate";
 
 export interface CapacityProviderStrategy {
   /** Tasks placed on on-demand FARGATE before the weights apply (0–100000). */
@@ -36,20 +37,27 @@ export class EcsCluster extends Construct {
   readonly cluster: EcsClusterResource;
   readonly namespace: ServiceDiscoveryHttpNamespace;
   readonly capacityProviders: EcsClusterCapacityProviders;
+  readonly clusterArn: string;
+  readonly clusterName: string;
+  readonly namespaceArn: string;
+  readonly namespaceName: string;
 
   constructor(scope: Construct, id: string, props: EcsClusterProps) {
     super(scope, id);
     const s = props.capacityProviderStrategy;
-    checkInt(id, "capacityProviderStrategy.fargateBase", s.fargateBase, 0, 100000);
-    checkInt(id, "capacityProviderStrategy.fargateWeight", s.fargateWeight, 0, 1000);
-    checkInt(id, "capacityProviderStrategy.fargateSpotWeight", s.fargateSpotWeight, 0, 1000);
-    if (s.fargateWeight + s.fargateSpotWeight === 0) {
-      throw new Error(`EcsCluster ${id}: capacityProviderStrategy needs fargateWeight or fargateSpotWeight above 0`);
-    }
+    const v = new Validator(this);
+    v.int("capacityProviderStrategy.fargateBase", s.fargateBase, { min: 0, max: 100000 });
+    v.int("capacityProviderStrategy.fargateWeight", s.fargateWeight, { min: 0, max: 1000 });
+    v.int("capacityProviderStrategy.fargateSpotWeight", s.fargateSpotWeight, { min: 0, max: 1000 });
+    v.check(
+      s.fargateWeight + s.fargateSpotWeight > 0,
+      "capacityProviderStrategy",
+      s,
+      "a strategy with fargateWeight or fargateSpotWeight above 0",
+    );
+    v.oneOf("containerInsights", props.containerInsights ?? "enabled", ["enabled", "enhanced"]);
     const namespaceName = props.namespaceName ?? `${props.name}.internal`;
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,1023}$/.test(namespaceName)) {
-      throw new Error(`EcsCluster ${id}: namespaceName must be 1–1024 of A-Z a-z 0-9 . _ -, got "${namespaceName}"`);
-    }
+    v.matches("namespaceName", namespaceName, /^[A-Za-z0-9][A-Za-z0-9._-]{0,1023}$/, "1–1024 of A-Z a-z 0-9 . _ -");
 
     this.namespace = new ServiceDiscoveryHttpNamespace(this, "namespace", {
       name: namespaceName,
@@ -68,11 +76,9 @@ export class EcsCluster extends Construct {
         { capacityProvider: "FARGATE_SPOT", base: 0, weight: s.fargateSpotWeight },
       ],
     });
-  }
-}
-
-function checkInt(id: string, prop: string, value: number, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`EcsCluster ${id}: ${prop} must be an integer from ${min} to ${max}, got ${value}`);
+    this.clusterArn = this.cluster.arn;
+    this.clusterName = this.cluster.name;
+    this.namespaceArn = this.namespace.arn;
+    this.namespaceName = this.namespace.name;
   }
 }

@@ -1,21 +1,18 @@
-import {
-  DataAwsIamPolicyDocument,
-  type DataAwsIamPolicyDocumentStatement,
-} from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey as KmsKeyResource } from "@cdktf/provider-aws/lib/kms-key";
 import { Construct } from "constructs";
 import { AwsContext } from "./aws-context";
+import { LazyPolicyDocument, ServicePrincipal, type GrantPrincipal, type PolicyStatement } from "./lib/iam";
+import { Validator } from "./lib/validate";
 
-/** Data-key actions a service needs to encrypt and decrypt with the key; never kms:*. */
-export const KMS_DATA_KEY_ACTIONS = [
-  "kms:Decrypt",
-  "kms:DescribeKey",
+/** What a consumer needs to decrypt (read) data under the key. */
+export const KMS_DECRYPT_ACTIONS = ["kms:Decrypt", "kms:DescribeKey"] as const;
+/** What a consumer needs to encrypt (write) data under the key. */
+export const KMS_ENCRYPT_ACTIONS = [
   "kms:Encrypt",
-  "kms:GenerateDataKey",
-  "kms:GenerateDataKeyWithoutPlaintext",
-  "kms:ReEncryptFrom",
-  "kms:ReEncryptTo",
+  "kms:GenerateDataKey*",
+  "kms:ReEncrypt*",
+  "kms:DescribeKey",
 ] as const;
 
 export interface KmsKeyProps {
@@ -23,42 +20,43 @@ export interface KmsKeyProps {
   readonly alias: string;
   readonly description: string;
   /**
-   * Let CloudWatch Logs in this region encrypt this account's log groups with the key.
-   * @default false
-   */
-  readonly allowCloudWatchLogs?: boolean;
-  /**
-   * Service principals (e.g. "cloudwatch.amazonaws.com") that may use the key, limited to this account.
-   * @default - none
-   */
-  readonly servicePrincipals?: readonly string[];
-  /**
    * Waiting period before a scheduled deletion, 7–30 days.
    * @default 30
    */
   readonly deletionWindowDays?: number;
 }
 
-/** A customer-managed KMS key with rotation on, an alias, and a policy with no wildcard principal. */
+/**
+ * A customer-managed KMS key with rotation on, an alias, and a key policy with no wildcard principal.
+ * Access is granted per consumer (the aws-cdk aws-kms Key pattern):
+ * - an IAM role gets an identity-policy statement on this key's ARN (the key policy's account
+ *   statement lets IAM policies grant it), so a role in a later stack never edits this stack;
+ * - a service principal gets a key-policy statement with its conditions.
+ * Statements are rendered when the stack is synthesized, so grants can come after construction.
+ */
 export class KmsKey extends Construct {
   readonly key: KmsKeyResource;
   readonly alias: KmsAlias;
   readonly arn: string;
+  /** Alias ARN: known before the key exists (arn:<partition>:kms:<region>:<account>:alias/<name>). */
+  readonly aliasArn: string;
+  private readonly policy: LazyPolicyDocument;
 
   constructor(scope: Construct, id: string, props: KmsKeyProps) {
     super(scope, id);
     const deletionWindowDays = props.deletionWindowDays ?? 30;
-    if (!Number.isInteger(deletionWindowDays) || deletionWindowDays < 7 || deletionWindowDays > 30) {
-      throw new Error(`KmsKey ${id}: deletionWindowDays must be an integer from 7 to 30, got ${deletionWindowDays}`);
-    }
-    if (!/^[a-zA-Z0-9/_-]{1,250}$/.test(props.alias) || props.alias.startsWith("aws/")) {
-      throw new Error(
-        `KmsKey ${id}: alias must be 1–250 of a-z A-Z 0-9 / _ - and not start with "aws/", got "${props.alias}"`,
-      );
-    }
+    const v = new Validator(this);
+    v.int("deletionWindowDays", deletionWindowDays, { min: 7, max: 30 });
+    v.matches(
+      "alias",
+      props.alias,
+      /^(?!aws\/)[a-zA-Z0-9/_-]{1,250}$/,
+      '1–250 of a-z A-Z 0-9 / _ - not starting with "aws/"',
+    );
+    v.nonEmpty("description", props.description);
     const ctx = AwsContext.of(this);
 
-    const statements: DataAwsIamPolicyDocumentStatement[] = [
+    this.policy = new LazyPolicyDocument(this, "policy", [
       {
         // Without this statement the key becomes unmanageable; IAM policies then grant the real access.
         sid: "AccountAdministers",
@@ -66,40 +64,76 @@ export class KmsKey extends Construct {
         resources: ["*"],
         principals: [{ type: "AWS", identifiers: [`arn:${ctx.partition}:iam::${ctx.accountId}:root`] }],
       },
-    ];
-    if (props.allowCloudWatchLogs) {
-      statements.push({
-        sid: "CloudWatchLogsEncrypt",
-        actions: [...KMS_DATA_KEY_ACTIONS],
-        resources: ["*"],
-        principals: [{ type: "Service", identifiers: [`logs.${ctx.region}.amazonaws.com`] }],
-        condition: [
-          {
-            test: "ArnLike",
-            variable: "kms:EncryptionContext:aws:logs:arn",
-            values: [ctx.arn("logs", "log-group:*")],
-          },
-        ],
-      });
-    }
-    if (props.servicePrincipals && props.servicePrincipals.length > 0) {
-      statements.push({
-        sid: "ServicesUseKey",
-        actions: ["kms:Decrypt", "kms:GenerateDataKey"],
-        resources: ["*"],
-        principals: [{ type: "Service", identifiers: [...props.servicePrincipals].sort() }],
-        condition: [{ test: "StringEquals", variable: "aws:SourceAccount", values: [ctx.accountId] }],
-      });
-    }
-    const policy = new DataAwsIamPolicyDocument(this, "policy", { statement: statements });
-
+    ]);
     this.key = new KmsKeyResource(this, "key", {
       description: props.description,
       enableKeyRotation: true,
       deletionWindowInDays: deletionWindowDays,
-      policy: policy.json,
+      policy: this.policy.json,
     });
     this.alias = new KmsAlias(this, "alias", { name: `alias/${props.alias}`, targetKeyId: this.key.keyId });
     this.arn = this.key.arn;
+    this.aliasArn = ctx.arn("kms", `alias/${props.alias}`);
   }
+
+  /** Adds a statement to the key policy (for principals an identity policy cannot reach). */
+  addToResourcePolicy(statement: PolicyStatement): void {
+    const v = new Validator(this);
+    v.check(
+      statement.sid === undefined || !this.policy.hasSid(statement.sid),
+      "statement.sid",
+      statement.sid,
+      "unique in the key policy",
+    );
+    const principals = Array.isArray(statement.principals) ? statement.principals : [];
+    const wildcard = principals.some((p) => p.identifiers.includes("*"));
+    v.check(
+      !wildcard || statement.effect === "Deny",
+      "statement.principals",
+      "*",
+      "a named principal (no wildcard Allow)",
+    );
+    this.policy.add(statement);
+  }
+
+  /** Grants `actions` on this key to a role (identity policy) or a service principal (key policy). */
+  grant(principal: GrantPrincipal, ...actions: string[]): void {
+    new Validator(this).check(actions.length > 0, "grant actions", actions, "at least one kms: action");
+    if (principal instanceof ServicePrincipal) {
+      this.addToResourcePolicy({
+        sid: `Allow${principal.label}${this.policy.length}`,
+        actions: [...new Set(actions)].sort(),
+        resources: ["*"],
+        principals: [{ type: "Service", identifiers: [principal.service] }],
+        condition: principal.conditions.length > 0 ? [...principal.conditions] : undefined,
+      });
+    } else {
+      principal.addToPrincipalPolicy({ actions: [...new Set(actions)].sort(), resources: [this.arn] });
+    }
+  }
+
+  grantDecrypt(principal: GrantPrincipal): void {
+    this.grant(principal, ...KMS_DECRYPT_ACTIONS);
+  }
+
+  grantEncrypt(principal: GrantPrincipal): void {
+    this.grant(principal, ...KMS_ENCRYPT_ACTIONS);
+  }
+
+  grantEncryptDecrypt(principal: GrantPrincipal): void {
+    this.grant(principal, ...KMS_ENCRYPT_ACTIONS, ...KMS_DECRYPT_ACTIONS);
+  }
+}
+
+/**
+ * CloudWatch Logs of this region, limited to this account's log groups by encryption context
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html).
+ */
+export function cloudWatchLogsPrincipal(scope: Construct): ServicePrincipal {
+  const ctx = AwsContext.of(scope);
+  return new ServicePrincipal(
+    `logs.${ctx.region}.amazonaws.com`,
+    [{ test: "ArnLike", variable: "kms:EncryptionContext:aws:logs:arn", values: [ctx.arn("logs", "log-group:*")] }],
+    "CloudWatchLogs",
+  );
 }

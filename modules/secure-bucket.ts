@@ -9,13 +9,19 @@ import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
-import { Token } from "cdktf";
 import { Construct } from "constructs";
+import { Validator } from "./lib/validate";
+
+/**
+ * Default encryption of a bucket. `kms`: SSE-KMS with an S3 bucket key (the default for our data);
+ * `s3-managed`: SSE-S3, for writers that cannot use a customer key (ALB access-log delivery).
+ */
+export type BucketEncryption = { readonly type: "kms"; readonly kmsKeyArn: string } | { readonly type: "s3-managed" };
 
 export interface SecureBucketProps {
   readonly bucketName: string;
-  /** KMS key ARN for default encryption (SSE-KMS with an S3 bucket key). */
-  readonly kmsKeyArn: string;
+  /** Default encryption: SSE-KMS with a key, or SSE-S3 where the writer requires it. */
+  readonly encryption: BucketEncryption;
   /**
    * Days a noncurrent object version is kept before it expires.
    * @default 90
@@ -34,24 +40,24 @@ export interface SecureBucketProps {
 }
 
 /**
- * An S3 bucket with the full security baseline: versioning, SSE-KMS, TLS-only policy, public
- * access blocked, ACLs off (bucket owner enforced), noncurrent-version lifecycle.
+ * An S3 bucket with the full security baseline: versioning, default encryption (SSE-KMS unless the
+ * writer needs SSE-S3), TLS-only policy, public access blocked, ACLs off (bucket owner enforced),
+ * noncurrent-version lifecycle.
  */
 export class SecureBucket extends Construct {
   readonly bucket: S3Bucket;
   readonly policy: S3BucketPolicy;
+  readonly bucketName: string;
+  readonly bucketArn: string;
 
   constructor(scope: Construct, id: string, props: SecureBucketProps) {
     super(scope, id);
     const noncurrentDays = props.noncurrentVersionExpirationDays ?? 90;
-    if (!Token.isUnresolved(props.bucketName) && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(props.bucketName)) {
-      throw new Error(`SecureBucket ${id}: bucketName must be 3–63 of a-z 0-9 . -, got "${props.bucketName}"`);
-    }
-    if (!Number.isInteger(noncurrentDays) || noncurrentDays < 1) {
-      throw new Error(
-        `SecureBucket ${id}: noncurrentVersionExpirationDays must be a positive integer, got ${noncurrentDays}`,
-      );
-    }
+    const v = new Validator(this);
+    v.matches("bucketName", props.bucketName, /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "3–63 of a-z 0-9 . -");
+    v.int("noncurrentVersionExpirationDays", noncurrentDays, { min: 1, max: 36500 });
+    v.oneOf("encryption.type", props.encryption.type, ["kms", "s3-managed"]);
+    if (props.encryption.type === "kms") v.nonEmpty("encryption.kmsKeyArn", props.encryption.kmsKeyArn);
 
     this.bucket = new S3Bucket(this, "bucket", {
       bucket: props.bucketName,
@@ -59,6 +65,8 @@ export class SecureBucket extends Construct {
       lifecycle: { preventDestroy: props.preventDestroy ?? true },
     });
     const bucket = this.bucket.id;
+    this.bucketName = this.bucket.bucket;
+    this.bucketArn = this.bucket.arn;
 
     new S3BucketVersioningA(this, "versioning", {
       bucket,
@@ -67,10 +75,15 @@ export class SecureBucket extends Construct {
     new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
       bucket,
       rule: [
-        {
-          applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: props.kmsKeyArn },
-          bucketKeyEnabled: true,
-        },
+        props.encryption.type === "kms"
+          ? {
+              applyServerSideEncryptionByDefault: {
+                sseAlgorithm: "aws:kms",
+                kmsMasterKeyId: props.encryption.kmsKeyArn,
+              },
+              bucketKeyEnabled: true,
+            }
+          : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
       ],
     });
     const publicAccess = new S3BucketPublicAccessBlock(this, "public-access", {
@@ -107,6 +120,20 @@ export class SecureBucket extends Construct {
           principals: [{ type: "*", identifiers: ["*"] }],
           condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
         },
+        // An explicit SSE-S3 header would override the bucket's key (Terraform's S3 backend with
+        // `encrypt = true` and no kms_key_id does exactly that): refuse it.
+        ...(props.encryption.type === "kms"
+          ? [
+              {
+                sid: "DenySseS3Uploads",
+                effect: "Deny",
+                actions: ["s3:PutObject"],
+                resources: [`${this.bucket.arn}/*`],
+                principals: [{ type: "*", identifiers: ["*"] }],
+                condition: [{ test: "StringEquals", variable: "s3:x-amz-server-side-encryption", values: ["AES256"] }],
+              },
+            ]
+          : []),
         ...(props.policyStatements ?? []),
       ],
     });

@@ -1,5 +1,6 @@
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { Construct } from "constructs";
+import { Validator } from "./lib/validate";
 import { SecurityGroup } from "./security-group";
 
 /** Interface endpoints a private Fargate task needs to start and log without a NAT gateway. */
@@ -30,16 +31,24 @@ export class VpcEndpoints extends Construct {
   constructor(scope: Construct, id: string, props: VpcEndpointsProps) {
     super(scope, id);
     const services = props.interfaceServices ?? DEFAULT_INTERFACE_ENDPOINTS;
-    const bad = services.find((s) => !/^[a-z0-9-]+(\.[a-z0-9-]+)*$/.test(s));
-    if (bad !== undefined) {
-      throw new Error(`VpcEndpoints ${id}: interfaceServices entries look like "ecr.api", got "${bad}"`);
-    }
+    const v = new Validator(this);
+    services.forEach((service, i) =>
+      v.matches(
+        `interfaceServices[${i}]`,
+        service,
+        /^[a-z0-9-]+(\.[a-z0-9-]+)*$/,
+        'a short service name like "ecr.api"',
+      ),
+    );
+    v.check(props.subnetIds.length > 0, "subnetIds", props.subnetIds, "at least one subnet");
 
     this.securityGroup = new SecurityGroup(this, "endpoints-sg", {
       name: `${props.name}-vpc-endpoints`,
       description: "VPC interface endpoints: HTTPS from inside the VPC",
       vpcId: props.vpcId,
-      ingress: [{ description: "HTTPS from the VPC", peer: { cidrIpv4: props.vpcCidr }, port: 443 }],
+      ingress: [
+        { id: "https-from-vpc", description: "HTTPS from the VPC", peer: { cidrIpv4: props.vpcCidr }, port: 443 },
+      ],
     });
 
     this.s3Gateway = new VpcEndpoint(this, "s3", {

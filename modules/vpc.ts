@@ -15,19 +15,30 @@ import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc as VpcResource } from "@cdktf/provider-aws/lib/vpc";
 import { Fn } from "cdktf";
 import { Construct } from "constructs";
-import { cidrContains, parseCidr } from "../config/cidr";
 import { AwsContext } from "./aws-context";
+import { LOG_RETENTION_DAYS } from "./lib/log-retention";
+import { planSubnets, subnetProblems } from "./lib/subnet-plan";
+import { Validator } from "./lib/validate";
 
 export type NatMode = "single" | "per-az" | "none";
 
 export interface VpcProps {
   /** Name prefix for tags and the flow-log group. */
   readonly name: string;
+  /** IPv4 range of the VPC (a token is fine: default subnets then become cidrsubnet() expressions). */
   readonly cidr: string;
-  /** One public subnet per AZ, in AZ order; the count sets the number of AZs (2–3). */
-  readonly publicSubnetCidrs: readonly string[];
-  /** One private subnet per AZ, in AZ order; same count as publicSubnetCidrs. */
-  readonly privateSubnetCidrs: readonly string[];
+  /** Availability zones to spread the subnets over: 2 or 3. */
+  readonly azCount: number;
+  /**
+   * One public subnet per AZ, in AZ order.
+   * @default - /4-bit blocks 8.. of cidr
+   */
+  readonly publicSubnetCidrs?: readonly string[];
+  /**
+   * One private subnet per AZ, in AZ order.
+   * @default - /4-bit blocks 0.. of cidr
+   */
+  readonly privateSubnetCidrs?: readonly string[];
   /**
    * NAT gateways for private egress.
    * @default "single" - one NAT gateway shared by all AZs
@@ -54,12 +65,25 @@ export class Vpc extends Construct {
   readonly privateRouteTables: RouteTable[];
   readonly natGateways: NatGateway[];
   readonly flowLogGroup: CloudwatchLogGroup;
+  readonly vpcId: string;
+  readonly vpcCidr: string;
+  readonly publicSubnetIds: string[];
+  readonly privateSubnetIds: string[];
+  readonly privateRouteTableIds: string[];
 
   constructor(scope: Construct, id: string, props: VpcProps) {
     super(scope, id);
     const natMode = props.natMode ?? "single";
-    validateVpcProps(id, props);
-    const azCount = props.publicSubnetCidrs.length;
+    const v = new Validator(this);
+    v.int("azCount", props.azCount, { min: 2, max: 3 });
+    v.oneOf("natMode", natMode, ["single", "per-az", "none"]);
+    v.oneOf("flowLogRetentionDays", props.flowLogRetentionDays ?? 90, LOG_RETENTION_DAYS);
+    for (const problem of subnetProblems({ ...props, vpcCidr: props.cidr })) {
+      const prop = problem.path.map((p, i) => (i === 0 ? p : `[${p}]`)).join("");
+      v.check(false, prop === "vpcCidr" ? "cidr" : prop, problem.value, problem.message.replace(/^expected /, ""));
+    }
+    const azCount = props.azCount;
+    const subnets = planSubnets({ ...props, vpcCidr: props.cidr });
 
     const azs = new DataAwsAvailabilityZones(this, "azs", {
       state: "available",
@@ -91,7 +115,7 @@ export class Vpc extends Construct {
       gatewayId: igw.id,
     });
 
-    this.publicSubnets = props.publicSubnetCidrs.map((cidrBlock, i) => {
+    this.publicSubnets = subnets.publicSubnetCidrs.map((cidrBlock, i) => {
       const subnet = new Subnet(this, `public-${i}`, {
         vpcId,
         cidrBlock,
@@ -116,7 +140,7 @@ export class Vpc extends Construct {
     });
 
     this.privateRouteTables = [];
-    this.privateSubnets = props.privateSubnetCidrs.map((cidrBlock, i) => {
+    this.privateSubnets = subnets.privateSubnetCidrs.map((cidrBlock, i) => {
       const subnet = new Subnet(this, `private-${i}`, {
         vpcId,
         cidrBlock,
@@ -142,6 +166,11 @@ export class Vpc extends Construct {
     });
 
     this.flowLogGroup = this.createFlowLogs(props, vpcId);
+    this.vpcId = vpcId;
+    this.vpcCidr = this.vpc.cidrBlock;
+    this.publicSubnetIds = this.publicSubnets.map((s) => s.id);
+    this.privateSubnetIds = this.privateSubnets.map((s) => s.id);
+    this.privateRouteTableIds = this.privateRouteTables.map((t) => t.id);
   }
 
   private createFlowLogs(props: VpcProps, vpcId: string): CloudwatchLogGroup {
@@ -185,30 +214,5 @@ export class Vpc extends Construct {
       tags: { Name: props.name },
     });
     return logGroup;
-  }
-}
-
-function validateVpcProps(id: string, props: VpcProps): void {
-  const vpc = parseCidr(props.cidr);
-  if (!vpc) throw new Error(`Vpc ${id}: cidr must be an IPv4 CIDR block, got "${props.cidr}"`);
-  const azCount = props.publicSubnetCidrs.length;
-  if (azCount < 2 || azCount > 3) {
-    throw new Error(`Vpc ${id}: publicSubnetCidrs must list 2 or 3 subnets (one per AZ), got ${azCount}`);
-  }
-  if (props.privateSubnetCidrs.length !== azCount) {
-    throw new Error(
-      `Vpc ${id}: privateSubnetCidrs must list as many subnets as publicSubnetCidrs (${azCount}), got ${props.privateSubnetCidrs.length}`,
-    );
-  }
-  for (const [name, list] of [
-    ["publicSubnetCidrs", props.publicSubnetCidrs],
-    ["privateSubnetCidrs", props.privateSubnetCidrs],
-  ] as const) {
-    list.forEach((text, i) => {
-      const sub = parseCidr(text);
-      if (!sub || !cidrContains(vpc, sub)) {
-        throw new Error(`Vpc ${id}: ${name}[${i}] must be a CIDR block inside ${props.cidr}, got "${text}"`);
-      }
-    });
   }
 }

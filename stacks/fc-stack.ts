@@ -38,7 +38,10 @@ export abstract class FcStack extends TerraformStack {
         bucket: config.state.bucket,
         key: `${config.envName}/${id}.tfstate`,
         region: config.region,
-        encrypt: true,
+        // No `encrypt`, no `kms_key_id`: `encrypt = true` alone uploads with SSE-S3 and overrides the
+        // bucket's SSE-KMS default, and Terraform's backend accepts only a key ARN or id for
+        // kms_key_id (not an alias), which does not exist before the state stack is applied.
+        // Without them S3 applies the bucket default: SSE-KMS with the state key (see state.ts).
         dynamodbTable: config.state.dynamodbTable,
       });
       // CDKTF's S3Backend has no use_lockfile (Terraform >= 1.10 S3-native locking).

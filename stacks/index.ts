@@ -12,8 +12,10 @@ export interface EnvironmentStacks {
 
 /** Every stack of one environment, in dependency order. The state stack exists only with a state bucket. */
 export function createStacks(scope: Construct, config: EnvConfig): EnvironmentStacks {
-  const state = config.state ? new StateStack(scope, "state", { ...config, state: config.state }) : undefined;
-  const network = new NetworkStack(scope, "network", config);
+  const state = config.state
+    ? new StateStack(scope, "state", { config: { ...config, state: config.state } })
+    : undefined;
+  const network = new NetworkStack(scope, "network", { config });
   const platform = new PlatformStack(scope, "platform", { config, network });
   return { state, network, platform };
 }

@@ -1,72 +1,82 @@
 import type { Construct } from "constructs";
 import type { EnvConfig } from "../config";
-import { KmsKey } from "../modules/kms-key";
+import { cloudWatchLogsPrincipal, KmsKey } from "../modules/kms-key";
 import { Vpc } from "../modules/vpc";
 import { VpcEndpoints } from "../modules/vpc-endpoints";
 import { FcStack } from "./fc-stack";
 import { output } from "./outputs";
 
-/** VPC, subnets, NAT, flow logs and the optional VPC endpoints. */
-export class NetworkStack extends FcStack {
-  readonly vpc: Vpc;
-  readonly logsKey: KmsKey;
-  readonly endpoints?: VpcEndpoints;
+export interface NetworkStackProps {
+  readonly config: EnvConfig;
+}
 
-  constructor(scope: Construct, id: string, config: EnvConfig) {
-    super(scope, id, { config });
+/** What later stacks read from the network stack. */
+export interface NetworkAttributes {
+  readonly vpcId: string;
+  readonly vpcCidr: string;
+  readonly publicSubnetIds: string[];
+  readonly privateSubnetIds: string[];
+}
+
+/** VPC, subnets, NAT, flow logs and the optional VPC endpoints. */
+export class NetworkStack extends FcStack implements NetworkAttributes {
+  readonly vpcId: string;
+  readonly vpcCidr: string;
+  readonly publicSubnetIds: string[];
+  readonly privateSubnetIds: string[];
+
+  constructor(scope: Construct, id: string, props: NetworkStackProps) {
+    super(scope, id, { config: props.config });
+    const { config } = props;
     const net = config.network;
 
-    this.logsKey = new KmsKey(this, "network-logs-key", {
+    const logsKey = new KmsKey(this, "network-logs-key", {
       alias: `${config.namePrefix}-network-logs`,
       description: `VPC flow logs of ${config.namePrefix}`,
-      allowCloudWatchLogs: true,
     });
-    this.vpc = new Vpc(this, "vpc", {
+    logsKey.grantEncryptDecrypt(cloudWatchLogsPrincipal(this));
+    const vpc = new Vpc(this, "vpc", {
       name: config.namePrefix,
       cidr: net.vpcCidr,
-      publicSubnetCidrs: config.subnets.publicSubnetCidrs,
-      privateSubnetCidrs: config.subnets.privateSubnetCidrs,
+      azCount: net.azCount,
+      publicSubnetCidrs: net.publicSubnetCidrs,
+      privateSubnetCidrs: net.privateSubnetCidrs,
       natMode: net.natMode,
-      flowLogKmsKeyArn: this.logsKey.arn,
+      flowLogKmsKeyArn: logsKey.arn,
       flowLogRetentionDays: net.flowLogRetentionDays,
     });
+    this.vpcId = vpc.vpcId;
+    this.vpcCidr = vpc.vpcCidr;
+    this.publicSubnetIds = vpc.publicSubnetIds;
+    this.privateSubnetIds = vpc.privateSubnetIds;
+
     if (net.vpcEndpoints) {
-      this.endpoints = new VpcEndpoints(this, "endpoints", {
+      const endpoints = new VpcEndpoints(this, "endpoints", {
         name: config.namePrefix,
         region: config.region,
-        vpcId: this.vpc.vpc.id,
+        vpcId: vpc.vpcId,
         vpcCidr: net.vpcCidr,
-        subnetIds: this.vpc.privateSubnets.map((s) => s.id),
-        routeTableIds: this.vpc.privateRouteTables.map((t) => t.id),
+        subnetIds: vpc.privateSubnetIds,
+        routeTableIds: vpc.privateRouteTableIds,
       });
       output(
         this,
         "vpcEndpointsSecurityGroupId",
-        this.endpoints.securityGroup.id,
+        endpoints.securityGroup.id,
         "Security group of the interface endpoints",
       );
     }
 
-    output(this, "vpcId", this.vpc.vpc.id, "ID of the VPC");
-    output(this, "vpcCidr", this.vpc.vpc.cidrBlock, "IPv4 CIDR of the VPC");
-    output(
-      this,
-      "publicSubnetIds",
-      this.vpc.publicSubnets.map((s) => s.id),
-      "Public subnets, one per AZ (ALB, NAT)",
-    );
-    output(
-      this,
-      "privateSubnetIds",
-      this.vpc.privateSubnets.map((s) => s.id),
-      "Private subnets, one per AZ (tasks, data)",
-    );
+    output(this, "vpcId", this.vpcId, "ID of the VPC");
+    output(this, "vpcCidr", this.vpcCidr, "IPv4 CIDR of the VPC");
+    output(this, "publicSubnetIds", this.publicSubnetIds, "Public subnets, one per AZ (ALB, NAT)");
+    output(this, "privateSubnetIds", this.privateSubnetIds, "Private subnets, one per AZ (tasks, data)");
     output(
       this,
       "natGatewayIds",
-      this.vpc.natGateways.map((n) => n.id),
+      vpc.natGateways.map((n) => n.id),
       "NAT gateways (none, one, or one per AZ)",
     );
-    output(this, "flowLogGroupName", this.vpc.flowLogGroup.name, "CloudWatch log group of the VPC flow logs");
+    output(this, "flowLogGroupName", vpc.flowLogGroup.name, "CloudWatch log group of the VPC flow logs");
   }
 }

@@ -1,12 +1,13 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { ConfigError, envNameFrom, ENVIRONMENTS, loadConfig } from "../../config";
 import dev from "../../config/dev";
 import { parseEnvConfig } from "../../config/schema";
-import { synthEnvironment } from "../../main";
+import { main, synthEnvironment } from "../../main";
+import { subnetProblems } from "../../modules/lib/subnet-plan";
 
 const ROOT = resolve(__dirname, "../..");
 
@@ -51,6 +52,7 @@ describe("environment config", () => {
       delete c.platform.containerInsights;
       delete c.logRetentionDays;
       delete c.tags;
+      delete c.state;
     });
     const config = parseEnvConfig("dev", raw);
     expect(config.network.vpcEndpoints).toBe(false);
@@ -61,18 +63,58 @@ describe("environment config", () => {
     expect(config.state).toBeUndefined();
   });
 
-  it("when subnets are not listed, then they are planned as /4-bit blocks of the VPC CIDR", () => {
-    const config = loadConfig("dev");
-    expect(config.subnets.privateSubnetCidrs).toEqual(["10.20.0.0/20", "10.20.16.0/20"]);
-    expect(config.subnets.publicSubnetCidrs).toEqual(["10.20.128.0/20", "10.20.144.0/20"]);
+  it("when a subnet list is wrong, then config and the Vpc construct report it from the one planner", () => {
+    const raw = devWith((c) => (c.network.privateSubnetCidrs = ["10.20.0.0/20", "10.20.8.0/21"]));
+    expect(() => parseEnvConfig("dev", raw)).toThrow(
+      /network\.privateSubnetCidrs\.1: got "10\.20\.8\.0\/21"; overlaps privateSubnetCidrs\.0 \(10\.20\.0\.0\/20\)/,
+    );
+    expect(
+      subnetProblems({ vpcCidr: "10.20.0.0/16", azCount: 2, privateSubnetCidrs: ["10.20.0.0/20", "10.20.8.0/21"] }),
+    ).toEqual([
+      {
+        path: ["privateSubnetCidrs", 1],
+        value: "10.20.8.0/21",
+        message: "overlaps privateSubnetCidrs.0 (10.20.0.0/20); subnet CIDRs must be disjoint",
+      },
+    ]);
   });
 
-  it("when prod lists subnets, then they are used as given", () => {
-    expect(loadConfig("prod").subnets.publicSubnetCidrs).toEqual([
-      "10.30.128.0/22",
-      "10.30.132.0/22",
-      "10.30.136.0/22",
-    ]);
+  describe("state in CI", () => {
+    const local = devWith((c) => delete (c as { state?: unknown }).state);
+    let outdir: string;
+    beforeEach(() => {
+      outdir = join(mkdtempSync(join(tmpdir(), "fc-ci-")), "out");
+    });
+
+    it("when CI=true meets an environment with local state, then synth fails at once and writes nothing", () => {
+      expect(() => synthEnvironment("sandbox", outdir, { sandbox: local }, { CI: "true" })).toThrow(
+        /FC_ENV=sandbox: environment "sandbox" keeps local Terraform state .* CI runners are throwaway/,
+      );
+      expect(existsSync(outdir)).toBe(false);
+    });
+
+    it("when cdktf deploy runs under CI=true (CDKTF_OUTDIR set) with local state, then the CLI exits 1 and writes nothing", () => {
+      const errors: string[] = [];
+      const spy = vi.spyOn(console, "error").mockImplementation((m: string) => void errors.push(m));
+      try {
+        expect(main({ CI: "true", FC_ENV: "sandbox", CDKTF_OUTDIR: outdir }, { sandbox: local })).toBe(1);
+      } finally {
+        spy.mockRestore();
+      }
+      expect(errors.join("\n")).toMatch(/keeps local Terraform state/);
+      expect(existsSync(outdir)).toBe(false);
+    });
+
+    it("when not in CI, then local state is the offline default and synth works with no credentials", () => {
+      synthEnvironment("sandbox", outdir, { sandbox: local }, {});
+      const network = JSON.parse(readFileSync(join(outdir, "stacks/network/cdk.tf.json"), "utf8"));
+      expect(Object.keys(network.terraform.backend)).toEqual(["local"]);
+    });
+
+    it("when CI=true and the environment has a state bucket, then synth goes ahead", () => {
+      synthEnvironment("dev", outdir, undefined, { CI: "true", GITHUB_ACTIONS: "true" });
+      expect(existsSync(join(outdir, "stacks/platform/cdk.tf.json"))).toBe(true);
+    });
   });
 
   describe("bad input names the path, the value and what is allowed", () => {
@@ -92,7 +134,7 @@ describe("environment config", () => {
         }),
         [
           /network\.privateSubnetCidrs\.0: got "10\.20\.0\.0\/20"/,
-          /overlaps network\.publicSubnetCidrs\.0 \(10\.20\.8\.0\/24\)/,
+          /overlaps publicSubnetCidrs\.0 \(10\.20\.8\.0\/24\)/,
         ],
       ],
       [

@@ -16,6 +16,7 @@ export interface TfJson {
   readonly resource: Record<string, Record<string, Block>>;
   readonly data?: Record<string, Record<string, Block>>;
   readonly output?: Record<string, Block & { description?: string; value: unknown }>;
+  readonly moved?: { from: string; to: string }[];
 }
 
 /** Synthesizes every stack of a config with a real App into a fresh directory; returns it and the parsed stacks. */

@@ -1,9 +1,13 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { Testing, TerraformStack } from "cdktf";
-import { AlarmTopic } from "../../modules/alarm-topic";
+import { Fn, Testing, TerraformStack } from "cdktf";
+import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
+import { AlarmTopic, CLOUDWATCH_ALARMS_KEY_STATEMENT } from "../../modules/alarm-topic";
 import { EcsCluster } from "../../modules/ecs-cluster";
-import { KmsKey } from "../../modules/kms-key";
+import { cloudWatchLogsPrincipal, KmsKey } from "../../modules/kms-key";
+import { ServicePrincipal } from "../../modules/lib/iam";
+import { StateLockTable } from "../../modules/lock-table";
 import { SecureBucket } from "../../modules/secure-bucket";
+import { ServiceRole } from "../../modules/service-role";
 import { SecurityGroup } from "../../modules/security-group";
 import { Vpc, type VpcProps } from "../../modules/vpc";
 import { VpcEndpoints } from "../../modules/vpc-endpoints";
@@ -32,9 +36,14 @@ const statements = (json: TfJson, name: string) =>
 describe("KmsKey", () => {
   let json: TfJson;
   beforeAll(() => {
-    json = synthModule(
-      (s) => new KmsKey(s, "logs", { alias: "fc-test-logs", description: "test", allowCloudWatchLogs: true }),
-    );
+    json = synthModule((s) => {
+      const key = new KmsKey(s, "logs", { alias: "fc-test-logs", description: "test" });
+      const role = new ServiceRole(s, "task", { name: "fc-test-task", assumedBy: "ecs-tasks.amazonaws.com" });
+      key.grantEncryptDecrypt(cloudWatchLogsPrincipal(s));
+      // Grants added after construction still reach the synthesized policies.
+      key.grantDecrypt(role);
+      key.grant(new ServicePrincipal("delivery.logs.amazonaws.com", [], "LogDelivery"), "kms:GenerateDataKey*");
+    });
   });
 
   it("when created with defaults, then rotation is on, deletion waits 30 days and the alias points at it", () => {
@@ -45,11 +54,28 @@ describe("KmsKey", () => {
     });
   });
 
-  it("when CloudWatch Logs is allowed, then its principal gets data-key actions only, scoped by encryption context", () => {
-    const logs = statements(json, "logs_policy").find((s) => s.sid === "CloudWatchLogsEncrypt")!;
+  it("when CloudWatch Logs is granted, then its principal gets data-key actions only, scoped by encryption context", () => {
+    const logs = statements(json, "logs_policy").find((s) => s.sid?.startsWith("AllowCloudWatchLogs"))!;
     expect(logs.actions).not.toContain("kms:*");
+    expect(logs.actions).toEqual(expect.arrayContaining(["kms:Decrypt", "kms:GenerateDataKey*"]));
     expect(logs.principals![0]!.identifiers[0]).toMatch(/^logs\..*\.amazonaws\.com$/);
     expect(JSON.stringify(logs)).toContain("kms:EncryptionContext:aws:logs:arn");
+  });
+
+  it("when a role is granted, then the role's own policy gets the key ARN and the key policy does not name the role", () => {
+    const grants = statements(json, "task_policy_document");
+    expect(grants).toEqual([
+      expect.objectContaining({
+        actions: ["kms:Decrypt", "kms:DescribeKey"],
+        resources: ["${aws_kms_key.logs_key.arn}"],
+      }),
+    ]);
+    expect(JSON.stringify(statements(json, "logs_policy"))).not.toContain("aws_iam_role");
+  });
+
+  it("when a service principal is granted after construction, then the key policy renders it at synth", () => {
+    const sids = statements(json, "logs_policy").map((s) => s.sid);
+    expect(sids).toEqual(["AccountAdministers", "AllowCloudWatchLogs1", "AllowLogDelivery2"]);
   });
 
   it("when any statement is read, then no principal is a wildcard", () => {
@@ -58,16 +84,91 @@ describe("KmsKey", () => {
     }
   });
 
-  it("when the deletion window is out of range, then it names the prop, value and range", () => {
+  it("when a wildcard principal or a duplicate sid is added, then it is refused with the construct path", () => {
+    expect(
+      constructError((s) =>
+        new KmsKey(s, "k", { alias: "a", description: "d" }).addToResourcePolicy({
+          actions: ["kms:Decrypt"],
+          resources: ["*"],
+          principals: [{ type: "AWS", identifiers: ["*"] }],
+        }),
+      ),
+    ).toBe('KmsKey test/k: statement.principals must be a named principal (no wildcard Allow), got "*"');
+    expect(
+      constructError((s) =>
+        new KmsKey(s, "k", { alias: "a", description: "d" }).addToResourcePolicy({
+          sid: "AccountAdministers",
+          actions: ["kms:Decrypt"],
+          resources: ["*"],
+        }),
+      ),
+    ).toBe('KmsKey test/k: statement.sid must be unique in the key policy, got "AccountAdministers"');
+  });
+
+  it("when the deletion window is out of range, then it names the construct path, prop, value and range", () => {
     expect(constructError((s) => new KmsKey(s, "k", { alias: "a", description: "d", deletionWindowDays: 3 }))).toBe(
-      "KmsKey k: deletionWindowDays must be an integer from 7 to 30, got 3",
+      "KmsKey test/k: deletionWindowDays must be an integer from 7 to 30, got 3",
     );
   });
 
   it("when the alias uses the reserved aws/ prefix, then it is rejected", () => {
     expect(constructError((s) => new KmsKey(s, "k", { alias: "aws/s3", description: "d" }))).toMatch(
-      /KmsKey k: alias .* not start with "aws\/", got "aws\/s3"/,
+      /KmsKey test\/k: alias must be .* not starting with "aws\/", got "aws\/s3"/,
     );
+  });
+});
+
+describe("ServiceRole", () => {
+  it("when created, then only the named service may assume it, on behalf of this account", () => {
+    const json = synthModule((s) => new ServiceRole(s, "r", { name: "fc-t", assumedBy: "ecs-tasks.amazonaws.com" }));
+    expect(statements(json, "r_trust")).toEqual([
+      expect.objectContaining({
+        actions: ["sts:AssumeRole"],
+        principals: [{ type: "Service", identifiers: ["ecs-tasks.amazonaws.com"] }],
+        condition: [
+          {
+            test: "StringEquals",
+            variable: "aws:SourceAccount",
+            values: ["${data.aws_caller_identity.aws_context_caller.account_id}"],
+          },
+        ],
+      }),
+    ]);
+    // No grants: no empty inline policy (IAM rejects one).
+    expect(resourcesOf(json, "aws_iam_role_policy")).toEqual({});
+  });
+
+  it("when a wildcard action is granted, then it is refused", () => {
+    expect(
+      constructError((s) =>
+        new ServiceRole(s, "r", { name: "n", assumedBy: "ecs-tasks.amazonaws.com" }).addToPrincipalPolicy({
+          actions: ["s3:*"],
+          resources: ["arn:aws:s3:::b"],
+        }),
+      ),
+    ).toBe('ServiceRole test/r: statement.actions must be named actions (no service-wide or * wildcard), got ["s3:*"]');
+  });
+});
+
+describe("Validator", () => {
+  it("when a Vpc CIDR comes from another resource (a token), then validation skips it and subnets use cidrsubnet()", () => {
+    const json = synthModule((s) => {
+      const cidr = new SsmParameter(s, "cidr", { name: "/t/cidr", type: "String", value: "10.9.0.0/16" });
+      new Vpc(s, "net", { ...vpcProps, cidr: cidr.value, publicSubnetCidrs: undefined, privateSubnetCidrs: undefined });
+    });
+    expect(onlyResource(json, "aws_vpc").cidr_block).toBe("${aws_ssm_parameter.cidr.value}");
+    expect(resourcesOf(json, "aws_subnet").net_public_1!.cidr_block).toBe(
+      "${cidrsubnet(aws_ssm_parameter.cidr.value, 4, 9)}",
+    );
+  });
+
+  it("when the same prop is a bad literal, then the error names construct path, prop, value and what is allowed", () => {
+    expect(constructError((s) => new Vpc(s, "v", { ...vpcProps, cidr: "10.0.0.1/16" }))).toBe(
+      'Vpc test/v: cidr must be an IPv4 CIDR block with no host bits set, got "10.0.0.1/16"',
+    );
+    expect(
+      constructError((s) => new KmsKey(s, "k", { alias: Fn.lower("X"), description: "d", deletionWindowDays: 1 })),
+    ).toBe("KmsKey test/k: deletionWindowDays must be an integer from 7 to 30, got 1");
   });
 });
 
@@ -78,7 +179,7 @@ describe("SecureBucket", () => {
       (s) =>
         new SecureBucket(s, "logs", {
           bucketName: "fc-test-logs",
-          kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/x",
+          encryption: { type: "kms", kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/x" },
         }),
     );
   });
@@ -141,36 +242,65 @@ describe("SecureBucket", () => {
     ]);
   });
 
-  it("when the bucket name is invalid, then it is rejected with the value", () => {
-    expect(constructError((s) => new SecureBucket(s, "b", { bucketName: "Bad_Name", kmsKeyArn: "k" }))).toBe(
-      'SecureBucket b: bucketName must be 3–63 of a-z 0-9 . -, got "Bad_Name"',
+  it("when encryption is KMS, then an explicit SSE-S3 upload (which would bypass the key) is denied", () => {
+    expect(statements(json, "logs_policy_document").find((s) => s.sid === "DenySseS3Uploads")).toMatchObject({
+      effect: "Deny",
+      actions: ["s3:PutObject"],
+      resources: ["${aws_s3_bucket.logs_bucket.arn}/*"],
+      condition: [{ test: "StringEquals", variable: "s3:x-amz-server-side-encryption", values: ["AES256"] }],
+    });
+  });
+
+  it("when encryption is s3-managed (ALB access logs), then SSE-S3 is the default and no key is named", () => {
+    const alb = synthModule(
+      (s) => new SecureBucket(s, "alb", { bucketName: "fc-alb-logs", encryption: { type: "s3-managed" } }),
+    );
+    expect(onlyResource(alb, "aws_s3_bucket_server_side_encryption_configuration")).toEqual(
+      expect.objectContaining({ rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "AES256" } }] }),
+    );
+    expect(statements(alb, "alb_policy_document").map((s) => s.sid)).toEqual(["DenyInsecureTransport"]);
+  });
+
+  it("when the bucket name or a number is invalid, then it is rejected with path, prop and value", () => {
+    const encryption = { type: "s3-managed" } as const;
+    expect(constructError((s) => new SecureBucket(s, "b", { bucketName: "Bad_Name", encryption }))).toBe(
+      'SecureBucket test/b: bucketName must be 3–63 of a-z 0-9 . -, got "Bad_Name"',
     );
     expect(
       constructError(
-        (s) => new SecureBucket(s, "b", { bucketName: "ok-name", kmsKeyArn: "k", noncurrentVersionExpirationDays: 0 }),
+        (s) => new SecureBucket(s, "b", { bucketName: "ok-name", encryption, noncurrentVersionExpirationDays: 0 }),
       ),
-    ).toBe("SecureBucket b: noncurrentVersionExpirationDays must be a positive integer, got 0");
+    ).toBe("SecureBucket test/b: noncurrentVersionExpirationDays must be an integer from 1 to 36500, got 0");
   });
 });
 
 describe("SecurityGroup", () => {
+  const props = {
+    name: "app",
+    description: "app tasks",
+    vpcId: "vpc-1",
+    ingress: [
+      { id: "http-from-alb", description: "HTTP from the ALB", peer: { securityGroupId: "sg-alb" }, port: 8080 },
+    ],
+    egress: [{ id: "all-to-vpc", description: "All to the VPC", peer: { cidrIpv4: "10.0.0.0/16" } }],
+  };
   let json: TfJson;
+  let reworded: TfJson;
   beforeAll(() => {
-    json = synthModule(
+    json = synthModule((s) => new SecurityGroup(s, "app", props));
+    reworded = synthModule(
       (s) =>
         new SecurityGroup(s, "app", {
-          name: "app",
-          description: "app tasks",
-          vpcId: "vpc-1",
-          ingress: [{ description: "HTTP from the ALB", peer: { securityGroupId: "sg-alb" }, port: 8080 }],
-          egress: [{ description: "All to the VPC", peer: { cidrIpv4: "10.0.0.0/16" } }],
+          ...props,
+          description: "application tasks",
+          ingress: [{ ...props.ingress[0]!, description: "App port from the load balancer" }],
         }),
     );
   });
 
-  it("when rules are given, then each is its own resource with its description, keyed by it", () => {
+  it("when rules are given, then each is its own resource with its description, keyed by its id", () => {
     expect(resourcesOf(json, "aws_vpc_security_group_ingress_rule")).toMatchObject({
-      app_ingress_http_from_the_alb: {
+      app_ingress_http_from_alb: {
         description: "HTTP from the ALB",
         ip_protocol: "tcp",
         from_port: 8080,
@@ -179,35 +309,53 @@ describe("SecurityGroup", () => {
       },
     });
     expect(resourcesOf(json, "aws_vpc_security_group_egress_rule")).toMatchObject({
-      app_egress_all_to_the_vpc: { ip_protocol: "-1", cidr_ipv4: "10.0.0.0/16" },
-    });
-    expect(onlyResource(json, "aws_security_group")).toMatchObject({
-      description: "app tasks",
-      lifecycle: { create_before_destroy: true },
+      app_egress_all_to_vpc: { ip_protocol: "-1", cidr_ipv4: "10.0.0.0/16" },
     });
   });
 
-  it("when a description or port is bad, then the error names it", () => {
+  it("when a description is reworded, then every address stays the same", () => {
+    const addrs = (j: TfJson) =>
+      ["aws_security_group", "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"].flatMap((t) =>
+        Object.keys(resourcesOf(j, t)),
+      );
+    expect(addrs(reworded)).toEqual(addrs(json));
+  });
+
+  it("when created, then the group has a name prefix (never a fixed name) and is created before it is destroyed", () => {
+    const sg = onlyResource(json, "aws_security_group");
+    expect(sg).toMatchObject({
+      name_prefix: "app-",
+      description: "app tasks",
+      lifecycle: { create_before_destroy: true },
+    });
+    expect(sg).not.toHaveProperty("name");
+  });
+
+  it("when a description, id or port is bad, then the error names it", () => {
     expect(constructError((s) => new SecurityGroup(s, "g", { name: "g", description: " ", vpcId: "v" }))).toBe(
-      "SecurityGroup g: description must not be empty",
+      'SecurityGroup test/g: description must be a non-empty string, got " "',
     );
-    expect(
+    const rule = { id: "x", description: "x", peer: { cidrIpv4: "10.0.0.0/8" } };
+    const withIngress = (ingress: object[]) => () =>
       constructError(
-        (s) =>
-          new SecurityGroup(s, "g", {
-            name: "g",
-            description: "d",
-            vpcId: "v",
-            ingress: [{ description: "x", peer: { cidrIpv4: "10.0.0.0/8" }, port: 70000 }],
-          }),
-      ),
-    ).toBe('SecurityGroup g ingress rule "x": port must be an integer from 1 to 65535, got 70000');
+        (s) => new SecurityGroup(s, "g", { name: "g", description: "d", vpcId: "v", ingress: ingress as never }),
+      );
+    expect(withIngress([{ ...rule, port: 70000 }])()).toBe(
+      "SecurityGroup test/g: ingress[x].port must be an integer from 1 to 65535, got 70000",
+    );
+    expect(withIngress([{ ...rule, id: "HTTP from ALB" }])()).toBe(
+      'SecurityGroup test/g: ingress.id must be 1–63 of a-z 0-9 - (a stable key, not prose), got "HTTP from ALB"',
+    );
+    expect(withIngress([rule, rule])()).toBe(
+      'SecurityGroup test/g: ingress.id must be unique within the group\'s ingress rules, got "x"',
+    );
   });
 });
 
 const vpcProps: VpcProps = {
   name: "t",
   cidr: "10.0.0.0/16",
+  azCount: 3,
   publicSubnetCidrs: ["10.0.128.0/20", "10.0.144.0/20", "10.0.160.0/20"],
   privateSubnetCidrs: ["10.0.0.0/20", "10.0.16.0/20", "10.0.32.0/20"],
   flowLogKmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/x",
@@ -285,18 +433,34 @@ describe("Vpc", () => {
     expect(write.flatMap((s) => s.actions)).not.toContain("logs:*");
   });
 
+  it("when subnets are not listed, then they are /4-bit blocks of the CIDR (private 0.., public 8..)", () => {
+    const planned = synthModule(
+      (s) =>
+        new Vpc(s, "net", { ...vpcProps, azCount: 2, publicSubnetCidrs: undefined, privateSubnetCidrs: undefined }),
+    );
+    const cidrs = Object.fromEntries(
+      Object.entries(resourcesOf(planned, "aws_subnet")).map(([k, v]) => [k, v.cidr_block]),
+    );
+    expect(cidrs).toEqual({
+      net_private_0: "10.0.0.0/20",
+      net_private_1: "10.0.16.0/20",
+      net_public_0: "10.0.128.0/20",
+      net_public_1: "10.0.144.0/20",
+    });
+  });
+
   it("when subnet lists are inconsistent, then the error names the prop and value", () => {
     expect(constructError((s) => new Vpc(s, "v", { ...vpcProps, publicSubnetCidrs: ["10.0.128.0/20"] }))).toBe(
-      "Vpc v: publicSubnetCidrs must list 2 or 3 subnets (one per AZ), got 1",
+      'Vpc test/v: publicSubnetCidrs must be exactly azCount (3) subnet CIDRs, got ["10.0.128.0/20"]',
     );
-    expect(
-      constructError((s) => new Vpc(s, "v", { ...vpcProps, privateSubnetCidrs: ["10.0.0.0/20", "10.0.16.0/20"] })),
-    ).toBe("Vpc v: privateSubnetCidrs must list as many subnets as publicSubnetCidrs (3), got 2");
+    expect(constructError((s) => new Vpc(s, "v", { ...vpcProps, azCount: 4 }))).toBe(
+      "Vpc test/v: azCount must be an integer from 2 to 3, got 4",
+    );
     expect(
       constructError(
         (s) => new Vpc(s, "v", { ...vpcProps, privateSubnetCidrs: ["10.0.0.0/20", "10.0.16.0/20", "192.168.0.0/24"] }),
       ),
-    ).toBe('Vpc v: privateSubnetCidrs[2] must be a CIDR block inside 10.0.0.0/16, got "192.168.0.0/24"');
+    ).toBe('Vpc test/v: privateSubnetCidrs[2] must be a block inside vpcCidr 10.0.0.0/16, got "192.168.0.0/24"');
   });
 });
 
@@ -346,12 +510,12 @@ describe("VpcEndpoints", () => {
             region: "r",
             vpcId: "v",
             vpcCidr: "10.0.0.0/16",
-            subnetIds: [],
+            subnetIds: ["a"],
             routeTableIds: [],
             interfaceServices: ["ECR API"],
           }),
       ),
-    ).toBe('VpcEndpoints e: interfaceServices entries look like "ecr.api", got "ECR API"');
+    ).toBe('VpcEndpoints test/e: interfaceServices[0] must be a short service name like "ecr.api", got "ECR API"');
   });
 });
 
@@ -395,7 +559,7 @@ describe("EcsCluster", () => {
             capacityProviderStrategy: { fargateBase: -1, fargateWeight: 1, fargateSpotWeight: 1 },
           }),
       ),
-    ).toBe("EcsCluster c: capacityProviderStrategy.fargateBase must be an integer from 0 to 100000, got -1");
+    ).toBe("EcsCluster test/c: capacityProviderStrategy.fargateBase must be an integer from 0 to 100000, got -1");
     expect(
       constructError(
         (s) =>
@@ -404,25 +568,72 @@ describe("EcsCluster", () => {
             capacityProviderStrategy: { fargateBase: 0, fargateWeight: 0, fargateSpotWeight: 0 },
           }),
       ),
-    ).toBe("EcsCluster c: capacityProviderStrategy needs fargateWeight or fargateSpotWeight above 0");
+    ).toBe(
+      'EcsCluster test/c: capacityProviderStrategy must be a strategy with fargateWeight or fargateSpotWeight above 0, got {"fargateBase":0,"fargateWeight":0,"fargateSpotWeight":0}',
+    );
   });
 });
 
 describe("AlarmTopic", () => {
+  let json: TfJson;
+  beforeAll(() => {
+    json = synthModule((s) => {
+      const key = new KmsKey(s, "key", { alias: "t", description: "t" });
+      new AlarmTopic(s, "alarms", { name: "t-alarms", kmsKey: key, email: "oncall@example.com" });
+    });
+  });
+
   it("when an email is given, then the KMS-encrypted topic gets an email subscription", () => {
-    const json = synthModule(
-      (s) => new AlarmTopic(s, "alarms", { name: "t-alarms", kmsKeyArn: "arn:k", email: "oncall@example.com" }),
-    );
-    expect(onlyResource(json, "aws_sns_topic")).toMatchObject({ name: "t-alarms", kms_master_key_id: "arn:k" });
+    expect(onlyResource(json, "aws_sns_topic")).toMatchObject({
+      name: "t-alarms",
+      kms_master_key_id: "${aws_kms_key.key_key.arn}",
+    });
     expect(onlyResource(json, "aws_sns_topic_subscription")).toMatchObject({
       protocol: "email",
       endpoint: "oncall@example.com",
     });
   });
 
+  it("when the topic is encrypted, then the key policy has AWS's documented CloudWatch statement and no condition", () => {
+    const st = statements(json, "key_policy").find(
+      (s) => s.sid === CLOUDWATCH_ALARMS_KEY_STATEMENT.sid,
+    ) as Statement & {
+      condition?: unknown;
+      resources: string[];
+    };
+    expect(st).toMatchObject({
+      effect: "Allow",
+      principals: [{ type: "Service", identifiers: ["cloudwatch.amazonaws.com"] }],
+      actions: ["kms:Decrypt", "kms:GenerateDataKey*"],
+      resources: ["*"],
+    });
+    expect(st.condition).toBeUndefined();
+  });
+
   it("when the email is malformed, then it is rejected", () => {
-    expect(constructError((s) => new AlarmTopic(s, "a", { name: "t", kmsKeyArn: "k", email: "oncall" }))).toBe(
-      'AlarmTopic a: email must be an email address, got "oncall"',
-    );
+    expect(
+      constructError(
+        (s) =>
+          new AlarmTopic(s, "a", {
+            name: "t",
+            kmsKey: new KmsKey(s, "k", { alias: "k", description: "k" }),
+            email: "oncall",
+          }),
+      ),
+    ).toBe('AlarmTopic test/a: email must be an email address, got "oncall"');
+  });
+});
+
+describe("StateLockTable", () => {
+  it("when created, then LockID is the string hash key, encrypted with the key, protected from deletion", () => {
+    const json = synthModule((s) => new StateLockTable(s, "lock", { name: "fc-locks", kmsKeyArn: "arn:k" }));
+    expect(onlyResource(json, "aws_dynamodb_table")).toMatchObject({
+      name: "fc-locks",
+      hash_key: "LockID",
+      attribute: [{ name: "LockID", type: "S" }],
+      server_side_encryption: { enabled: true, kms_key_arn: "arn:k" },
+      deletion_protection_enabled: true,
+      lifecycle: { prevent_destroy: true },
+    });
   });
 });

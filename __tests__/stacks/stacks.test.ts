@@ -1,8 +1,14 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import { App } from "cdktf";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ENVIRONMENTS, loadConfig } from "../../config";
+import devConfig from "../../config/dev";
 import prod from "../../config/prod";
+import { ServiceRole } from "../../modules/service-role";
+import { createStacks } from "../../stacks";
+import { FcStack } from "../../stacks/fc-stack";
 import { parseEnvConfig } from "../../config/schema";
 import { addresses, dataOf, onlyResource, resourcesOf, synthApp, type TfJson } from "../helpers/terraform";
 
@@ -32,7 +38,7 @@ function filesUnder(dir: string): Record<string, string> {
 
 describe("every environment", () => {
   it("when each environment is synthesized, then it writes its stacks (state only with a state bucket)", () => {
-    expect(Object.keys(dev).sort()).toEqual(["network", "platform"]);
+    expect(Object.keys(dev).sort()).toEqual(["network", "platform", "state"]);
     expect(Object.keys(prd).sort()).toEqual(["network", "platform", "state"]);
     for (const { stacks } of Object.values(synthesized)) {
       for (const json of Object.values(stacks)) expect(Object.keys(json.resource).length).toBeGreaterThan(0);
@@ -60,7 +66,7 @@ describe("every environment", () => {
       region: "eu-west-1",
       default_tags: [{ tags: { environment: "dev", "fc:environment": "dev", "fc:stack": "network" } }],
     });
-    expect(dev.network!.provider.aws![0]!.allowed_account_ids).toBeUndefined();
+    expect(dev.network!.provider.aws![0]!.allowed_account_ids).toEqual(["210987654321"]);
     expect(prd.platform!.provider.aws![0]).toMatchObject({ allowed_account_ids: ["123456789012"] });
     expect(prd.platform!.terraform.required_providers).toMatchObject({ aws: { version: "6.25.0" } });
   });
@@ -68,23 +74,40 @@ describe("every environment", () => {
 
 describe("backends", () => {
   it("when no state bucket is configured, then every stack uses a repo-relative local backend", () => {
-    expect(dev.network!.terraform.backend).toEqual({ local: { path: "../../../terraform-state/dev/network.tfstate" } });
-    expect(dev.platform!.terraform.backend).toEqual({
-      local: { path: "../../../terraform-state/dev/platform.tfstate" },
+    const { stacks } = synthApp(parseEnvConfig("sandbox", { ...devConfig, state: undefined }));
+    expect(Object.keys(stacks).sort()).toEqual(["network", "platform"]);
+    expect(stacks.network!.terraform.backend).toEqual({
+      local: { path: "../../../terraform-state/sandbox/network.tfstate" },
+    });
+    expect(stacks.platform!.terraform.backend).toEqual({
+      local: { path: "../../../terraform-state/sandbox/platform.tfstate" },
     });
   });
 
-  it("when a state bucket is configured, then stacks use S3 with <env>/<stack>.tfstate, encryption and use_lockfile", () => {
+  it("when a state bucket is configured, then stacks use S3 with <env>/<stack>.tfstate and use_lockfile, and no encryption override", () => {
     expect(prd.network!.terraform.backend).toEqual({
       s3: {
         bucket: "fargate-connect-prod-tfstate-123456789012",
         key: "prod/network.tfstate",
         region: "eu-west-1",
-        encrypt: true,
         use_lockfile: true,
       },
     });
     expect(prd.network!.terraform.required_version).toBe(">= 1.10.0");
+  });
+
+  it("when any environment CI plans or deploys is synthesized, then no stack but state keeps local state", () => {
+    for (const [env, stacks] of [
+      ["dev", dev],
+      ["prod", prd],
+    ] as const) {
+      for (const [name, json] of Object.entries(stacks)) {
+        const kind = Object.keys(json.terraform.backend)[0];
+        expect(`${env}/${name}: ${kind}`).toBe(`${env}/${name}: ${name === "state" ? "local" : "s3"}`);
+        // encrypt = true without kms_key_id would upload SSE-S3 and bypass the bucket's KMS key.
+        expect(json.terraform.backend.s3?.encrypt, `${env}/${name}`).toBeUndefined();
+      }
+    }
   });
 
   it("when a lock table is configured, then backends name it and the state stack creates it encrypted", () => {
@@ -94,6 +117,10 @@ describe("backends", () => {
       dynamodb_table: "fc-prod-tflock",
       use_lockfile: true,
     });
+    // It became a module: a moved block carries the old address over, so nothing is replaced.
+    expect(stacks.state!.moved).toEqual([
+      { from: "aws_dynamodb_table.lock_table", to: "aws_dynamodb_table.lock_table_table" },
+    ]);
     expect(onlyResource(stacks.state!, "aws_dynamodb_table")).toMatchObject({
       name: "fc-prod-tflock",
       hash_key: "LockID",
@@ -138,6 +165,22 @@ describe("state stack", () => {
       rule: [{ noncurrent_version_expiration: [{ noncurrent_days: 90 }] }],
     });
     expect(onlyResource(s, "aws_kms_key")).toMatchObject({ enable_key_rotation: true });
+  });
+
+  it("when the backend writes state with no encryption header, then the bucket's KMS default applies and SSE-S3 uploads are refused", () => {
+    const policy = Object.values(dataOf(prd.state!, "aws_iam_policy_document")).find((d) =>
+      JSON.stringify(d).includes("DenySseS3Uploads"),
+    )!;
+    expect(policy.statement).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          sid: "DenySseS3Uploads",
+          effect: "Deny",
+          condition: [{ test: "StringEquals", variable: "s3:x-amz-server-side-encryption", values: ["AES256"] }],
+        }),
+      ]),
+    );
+    expect(prd.state!.output!.stateKmsKeyArn!.description).toMatch(/default encryption/);
   });
 });
 
@@ -194,36 +237,51 @@ describe("platform stack", () => {
         "serviceConnectNamespaceName",
         "platformKmsKeyArn",
         "alarmTopicArn",
-        "servicesSecurityGroupId",
       ]),
     );
+  });
+
+  it("when synthesized, then the platform owns no security group (each service and data store has its own)", () => {
+    for (const stacks of [dev, prd]) expect(resourcesOf(stacks.platform!, "aws_security_group")).toEqual({});
   });
 });
 
 describe("cross-stack references", () => {
-  it("when platform needs the VPC, then it reads network's state through terraform_remote_state (dev: local)", () => {
-    const remote = dataOf(dev.platform!, "terraform_remote_state");
-    expect(Object.values(remote)).toEqual([
-      expect.objectContaining({ backend: "local", config: { path: "../../../terraform-state/dev/network.tfstate" } }),
-    ]);
-    const [remoteName] = Object.keys(remote);
-    const sg = onlyResource(dev.platform!, "aws_security_group");
-    expect(sg.vpc_id).toMatch(
-      new RegExp(`^\\$\\{data\\.terraform_remote_state\\.${remoteName}\\.outputs\\.(\\w+)\\}$`),
-    );
-    const outputName = /outputs\.(\w+)\}/.exec(sg.vpc_id as string)![1]!;
-    expect(dev.network!.output![outputName]).toMatchObject({ value: "${aws_vpc.vpc_vpc.id}" });
+  const ORDER = ["network", "platform", "data", "services"];
+
+  it("when any stack reads another, then it reads only an earlier one (network ← platform ← data ← services)", () => {
+    for (const stacks of [dev, prd]) {
+      for (const [name, json] of Object.entries(stacks)) {
+        for (const remote of Object.values(dataOf(json, "terraform_remote_state"))) {
+          const config = remote.config as { key?: string; path?: string };
+          const source = /(\w+)\.tfstate$/.exec(config.key ?? config.path ?? "")![1]!;
+          expect(ORDER.indexOf(source), `${name} reads ${source}`).toBeLessThan(ORDER.indexOf(name));
+        }
+      }
+    }
   });
 
-  it("when prod uses S3, then the remote state reads network's key in the same bucket", () => {
-    expect(Object.values(dataOf(prd.platform!, "terraform_remote_state"))).toEqual([
-      expect.objectContaining({
-        backend: "s3",
-        config: expect.objectContaining({
-          bucket: "fargate-connect-prod-tfstate-123456789012",
-          key: "prod/network.tfstate",
-        }),
-      }),
+  it("when a role in a later stack is granted on the platform key, then the grant lands in that stack and the key policy is untouched", () => {
+    const outdir = mkdtempSync(join(tmpdir(), "fc-grant-"));
+    const app = new App({ outdir });
+    const stacks = createStacks(app, loadConfig("prod"));
+    class ConsumerStack extends FcStack {}
+    const consumer = new ConsumerStack(app, "services", { config: loadConfig("prod") });
+    stacks.platform.kmsKey.grantDecrypt(
+      new ServiceRole(consumer, "task", { name: "fc-t", assumedBy: "ecs-tasks.amazonaws.com" }),
+    );
+    app.synth();
+    const read = (name: string) =>
+      JSON.parse(readFileSync(join(outdir, "stacks", name, "cdk.tf.json"), "utf8")) as TfJson;
+    const platform = read("platform");
+    const services = read("services");
+    expect(JSON.stringify(platform.data)).not.toContain("iam_role");
+    const grant = dataOf(services, "aws_iam_policy_document").task_policy_document!.statement as {
+      resources: string[];
+    }[];
+    expect(grant[0]!.resources[0]).toMatch(/^\$\{data\.terraform_remote_state\.\w+\.outputs\.\w+\}$/);
+    expect(Object.values(dataOf(services, "terraform_remote_state"))).toEqual([
+      expect.objectContaining({ backend: "s3", config: expect.objectContaining({ key: "prod/platform.tfstate" }) }),
     ]);
   });
 });
@@ -254,7 +312,6 @@ describe("stable addresses", () => {
       "aws_ecs_cluster.ecs_cluster",
       "aws_service_discovery_http_namespace.ecs_namespace",
       "aws_sns_topic.alarms_topic",
-      "aws_security_group.services_sg_sg",
     ],
   };
 

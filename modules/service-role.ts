@@ -1,0 +1,70 @@
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { Construct } from "constructs";
+import { AwsContext } from "./aws-context";
+import { LazyPolicyDocument, type Grantable, type PolicyStatement } from "./lib/iam";
+import { Validator } from "./lib/validate";
+
+export interface ServiceRoleProps {
+  /** Role name (IAM: 1–64 of A-Z a-z 0-9 + = , . @ _ -). */
+  readonly name: string;
+  /** The AWS service that assumes the role, e.g. "ecs-tasks.amazonaws.com". */
+  readonly assumedBy: string;
+  /**
+   * What the role is for, shown in the IAM console.
+   * @default - none
+   */
+  readonly description?: string;
+}
+
+/**
+ * An IAM role one AWS service assumes on behalf of this account only (aws:SourceAccount in the
+ * trust policy, the confused-deputy guard), with one inline policy built from grants.
+ */
+export class ServiceRole extends Construct implements Grantable {
+  readonly role: IamRole;
+  readonly arn: string;
+  readonly name: string;
+  private policy?: LazyPolicyDocument;
+
+  constructor(scope: Construct, id: string, props: ServiceRoleProps) {
+    super(scope, id);
+    const v = new Validator(this);
+    v.matches("name", props.name, /^[\w+=,.@-]{1,64}$/, "1–64 of A-Z a-z 0-9 + = , . @ _ -");
+    v.matches(
+      "assumedBy",
+      props.assumedBy,
+      /^[a-z0-9.-]+\.amazonaws\.com$/,
+      'a service principal like "ecs-tasks.amazonaws.com"',
+    );
+    const ctx = AwsContext.of(this);
+    const trust = new LazyPolicyDocument(this, "trust", [
+      {
+        actions: ["sts:AssumeRole"],
+        principals: [{ type: "Service", identifiers: [props.assumedBy] }],
+        condition: [{ test: "StringEquals", variable: "aws:SourceAccount", values: [ctx.accountId] }],
+      },
+    ]);
+    this.role = new IamRole(this, "role", {
+      name: props.name,
+      description: props.description,
+      assumeRolePolicy: trust.json,
+    });
+    this.arn = this.role.arn;
+    this.name = this.role.name;
+  }
+
+  /** Adds a statement to the role's inline policy (created with the first statement). */
+  addToPrincipalPolicy(statement: PolicyStatement): void {
+    const v = new Validator(this);
+    const actions = statement.actions ?? [];
+    v.check(actions.length > 0, "statement.actions", actions, "at least one action");
+    const star = actions.includes("*") || actions.some((a) => /^[a-z0-9-]+:\*$/.test(a));
+    v.check(!star, "statement.actions", actions, "named actions (no service-wide or * wildcard)");
+    if (!this.policy) {
+      this.policy = new LazyPolicyDocument(this, "policy-document");
+      new IamRolePolicy(this, "policy", { name: "grants", role: this.role.id, policy: this.policy.json });
+    }
+    this.policy.add(statement);
+  }
+}
