@@ -24,8 +24,8 @@ export default {
     capacityProviderStrategy: { fargateBase: 1, fargateWeight: 1, fargateSpotWeight: 3 },
   },
   services: {
-    caller: { cpu: 256, memoryMiB: 512, desiredCount: 1, minCount: 1, maxCount: 3 },
-    responder: { cpu: 256, memoryMiB: 512, desiredCount: 1, minCount: 1, maxCount: 3 },
+    caller: { cpu: 256, memoryMiB: 512, desiredCount: 1, minCount: 1, maxCount: 3, imageTag: "0.1.0" },
+    responder: { cpu: 256, memoryMiB: 512, desiredCount: 1, minCount: 1, maxCount: 3, imageTag: "0.1.0" },
   },
   logRetentionDays: 14,
   deletionProtection: false,

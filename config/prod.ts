@@ -25,8 +25,8 @@ export default {
     alarmEmail: "platform-oncall@example.com",
   },
   services: {
-    caller: { cpu: 512, memoryMiB: 1024, desiredCount: 3, minCount: 3, maxCount: 12 },
-    responder: { cpu: 512, memoryMiB: 1024, desiredCount: 3, minCount: 3, maxCount: 12 },
+    caller: { cpu: 512, memoryMiB: 1024, desiredCount: 3, minCount: 3, maxCount: 12, imageTag: "0.1.0" },
+    responder: { cpu: 512, memoryMiB: 1024, desiredCount: 3, minCount: 3, maxCount: 12, imageTag: "0.1.0" },
   },
   logRetentionDays: 90,
   deletionProtection: true,

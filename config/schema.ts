@@ -2,25 +2,9 @@ import { z } from "zod";
 import { parseCidr } from "../modules/lib/cidr";
 import { LOG_RETENTION_DAYS } from "../modules/lib/log-retention";
 import { subnetProblems } from "../modules/lib/subnet-plan";
+import { capacityProviderStrategy, serviceConnectSchema, servicesSchema } from "./services-schema";
 
 export { LOG_RETENTION_DAYS };
-
-/** Fargate task sizes: CPU units → allowed memory (MiB). */
-const FARGATE_MEMORY_MIB: Readonly<Record<number, readonly number[]>> = {
-  256: [512, 1024, 2048],
-  512: range(1024, 4096, 1024),
-  1024: range(2048, 8192, 1024),
-  2048: range(4096, 16384, 1024),
-  4096: range(8192, 30720, 1024),
-  8192: range(16384, 61440, 4096),
-  16384: range(32768, 122880, 8192),
-};
-
-function range(from: number, to: number, step: number): number[] {
-  const out: number[] = [];
-  for (let v = from; v <= to; v += step) out.push(v);
-  return out;
-}
 
 const cidr = z.string().refine((s) => parseCidr(s) !== undefined, {
   message: 'expected an IPv4 CIDR block with no host bits set, e.g. "10.0.0.0/16"',
@@ -35,37 +19,6 @@ const tagKey = z
   .min(1)
   .max(128)
   .refine((k) => !k.toLowerCase().startsWith("aws:"), { message: 'tag keys must not start with "aws:"' });
-
-const serviceSize = z
-  .strictObject({
-    /** Fargate CPU units. */
-    cpu: z.union([256, 512, 1024, 2048, 4096, 8192, 16384].map((n) => z.literal(n))),
-    /** Task memory; must be a size Fargate pairs with `cpu`. */
-    memoryMiB: z.int(),
-    /** Tasks at rest; autoscaling moves between minCount and maxCount. */
-    desiredCount: z.int().min(0).max(1000),
-    minCount: z.int().min(0).max(1000),
-    maxCount: z.int().min(1).max(1000),
-  })
-  .superRefine((s, ctx) => {
-    const allowed = FARGATE_MEMORY_MIB[s.cpu] ?? [];
-    if (!allowed.includes(s.memoryMiB)) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["memoryMiB"],
-        input: s.memoryMiB,
-        message: `Fargate with cpu ${s.cpu} allows memoryMiB ${allowed.join(", ")}`,
-      });
-    }
-    if (!(s.minCount <= s.desiredCount && s.desiredCount <= s.maxCount)) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["desiredCount"],
-        input: s.desiredCount,
-        message: `expected minCount (${s.minCount}) <= desiredCount <= maxCount (${s.maxCount})`,
-      });
-    }
-  });
 
 const network = z
   .strictObject({
@@ -100,18 +53,6 @@ const network = z
     }
   });
 
-const capacityProviderStrategy = z
-  .strictObject({
-    /** Tasks always placed on on-demand FARGATE before weights apply. */
-    fargateBase: z.int().min(0).max(100000),
-    fargateWeight: z.int().min(0).max(1000),
-    fargateSpotWeight: z.int().min(0).max(1000),
-  })
-  .refine((s) => s.fargateWeight + s.fargateSpotWeight > 0, {
-    message: "at least one of fargateWeight and fargateSpotWeight must be above 0",
-    path: ["fargateWeight"],
-  });
-
 export const envConfigSchema = z.strictObject({
   /** Prefix of every AWS name (ALB and target group names cap at 32 characters). */
   namePrefix: z.string().regex(/^[a-z][a-z0-9-]{0,13}[a-z0-9]$/, "expected 2–15 lowercase letters, digits or '-'"),
@@ -141,7 +82,8 @@ export const envConfigSchema = z.strictObject({
     /** Subscribed to the alarm topic (confirm the email once). */
     alarmEmail: z.email().optional(),
   }),
-  services: z.strictObject({ caller: serviceSize, responder: serviceSize }),
+  services: servicesSchema,
+  serviceConnect: serviceConnectSchema,
   /** Retention for every log group the stacks create (flow logs have their own). */
   logRetentionDays: retentionDays.default(30),
   /** Deletion protection on stateful resources and the ALB (on for prod). */

@@ -1,5 +1,6 @@
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { Construct } from "constructs";
 import { AwsContext } from "./aws-context";
 import { LazyPolicyDocument, type Grantable, type PolicyStatement } from "./lib/iam";
@@ -15,6 +16,12 @@ export interface ServiceRoleProps {
    * @default - none
    */
   readonly description?: string;
+  /**
+   * AWS managed policies to attach, for roles AWS documents with one (e.g. the ECS infrastructure
+   * roles); every ARN must be an `arn:aws:iam::aws:policy/...` policy.
+   * @default - none
+   */
+  readonly managedPolicyArns?: readonly string[];
 }
 
 /**
@@ -26,6 +33,7 @@ export class ServiceRole extends Construct implements Grantable {
   readonly arn: string;
   readonly name: string;
   private policy?: LazyPolicyDocument;
+  private policyResource?: IamRolePolicy;
 
   constructor(scope: Construct, id: string, props: ServiceRoleProps) {
     super(scope, id);
@@ -52,6 +60,21 @@ export class ServiceRole extends Construct implements Grantable {
     });
     this.arn = this.role.arn;
     this.name = this.role.name;
+    for (const [i, policyArn] of (props.managedPolicyArns ?? []).entries()) {
+      v.matches(
+        `managedPolicyArns[${i}]`,
+        policyArn,
+        /^arn:aws:iam::aws:policy\/[\w+=,.@/-]+$/,
+        "an AWS managed policy ARN",
+      );
+      const policyName = policyArn.split("/").pop()!;
+      new IamRolePolicyAttachment(this, `managed-${policyName}`, { role: this.role.name, policyArn });
+    }
+  }
+
+  /** The role and its inline policy: what a resource using the role should depend on. */
+  dependables(): (IamRole | IamRolePolicy)[] {
+    return this.policyResource ? [this.role, this.policyResource] : [this.role];
   }
 
   /** Adds a statement to the role's inline policy (created with the first statement). */
@@ -63,7 +86,11 @@ export class ServiceRole extends Construct implements Grantable {
     v.check(!star, "statement.actions", actions, "named actions (no service-wide or * wildcard)");
     if (!this.policy) {
       this.policy = new LazyPolicyDocument(this, "policy-document");
-      new IamRolePolicy(this, "policy", { name: "grants", role: this.role.id, policy: this.policy.json });
+      this.policyResource = new IamRolePolicy(this, "policy", {
+        name: "grants",
+        role: this.role.id,
+        policy: this.policy.json,
+      });
     }
     this.policy.add(statement);
   }
