@@ -258,7 +258,7 @@ describe("EcsService (load-balanced, canary, Spot, TLS)", () => {
       ],
       logConfiguration: { logDriver: "awslogs" },
     });
-    expect(JSON.stringify((app as { healthCheck: unknown }).healthCheck)).toContain("/healthz");
+    expect(JSON.stringify(app!.healthCheck)).toContain("/healthz");
     for (const lg of Object.values(resourcesOf(json, "aws_cloudwatch_log_group"))) {
       expect(lg).toMatchObject({ retention_in_days: 14, kms_key_id: "${aws_kms_key.key_key.arn}" });
     }
