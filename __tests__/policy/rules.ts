@@ -64,6 +64,10 @@ const SECRET_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
   aws_iam_access_key: ["secret", "ses_smtp_password_v4"],
 };
 
+/** A reference to a Secrets Manager secret, an SSM parameter, or a database's managed master secret. */
+const SECRET_STORE_REF =
+  /\$\{[^}]*\b(aws_secretsmanager_secret|aws_secretsmanager_secret_version|aws_ssm_parameter)\.[\w-]+\.(arn|id|name)\b|\$\{[^}]*\b(aws_rds_cluster|aws_db_instance)\.[\w-]+\.master_user_secret\b/;
+
 /**
  * Actions that have no resource-level permissions (AWS Service Authorization Reference: no
  * resource type listed), so `"Resource": "*"` is the only way to grant them.
@@ -191,12 +195,12 @@ function isPublicSubnet(ctx: RuleContext, subnet: Resource): boolean {
   });
 }
 
-function envValueProblem(ctx: RuleContext, task: Resource, c: ContainerDefinition): string | undefined {
+function envValueProblem(c: ContainerDefinition): string | undefined {
   for (const e of c.environment) {
-    for (const ref of ctx.env.mentions(task.stack, e.value)) {
-      const attrs = SECRET_ATTRIBUTES[ref.type];
-      if (attrs && attrs.some((a) => String(e.value).includes(`${ref.type}.${ref.name}.${a}`))) {
-        return `environment ${e.name} is set from ${ref.address} (a secret value); pass it through "secrets"`;
+    for (const m of String(e.value ?? "").matchAll(/\b([a-z][a-z0-9_]*)\.([\w-]+)\.([\w-]+)/g)) {
+      const [, type, name, attribute] = m;
+      if (SECRET_ATTRIBUTES[type!]?.includes(attribute!)) {
+        return `environment ${e.name} is set from ${type}.${name}.${attribute} (a secret value); pass it through "secrets"`;
       }
     }
   }
@@ -563,18 +567,9 @@ export const RULES: readonly Rule[] = [
     check: (_s, ctx) =>
       eachContainer(ctx, (c, task) => {
         const bad = c.secrets.filter((s) => {
-          const v = String(s.valueFrom ?? "");
-          if (/^arn:[^:]+:(secretsmanager|ssm):/.test(v) || /^\/?[\w./-]+$/.test(v)) return false;
-          return !ctx.env
-            .mentions(task.stack, v)
-            .some((r) =>
-              [
-                "aws_secretsmanager_secret",
-                "aws_ssm_parameter",
-                "aws_rds_cluster",
-                "aws_secretsmanager_secret_version",
-              ].includes(r.type),
-            );
+          // A cross-stack output resolves to the other stack's expression first.
+          const v = String(ctx.env.resolve(task.stack, s.valueFrom).value ?? "");
+          return !(/^arn:[^:]+:(secretsmanager|ssm):/.test(v) || /^\/[\w./-]+$/.test(v) || SECRET_STORE_REF.test(v));
         });
         return bad.length === 0
           ? undefined
@@ -1360,7 +1355,7 @@ export const RULES: readonly Rule[] = [
     checkov: [],
     trivy: [],
     securityHub: ["ECS.8"],
-    check: (_s, ctx) => eachContainer(ctx, (c, task) => envValueProblem(ctx, task, c)),
+    check: (_s, ctx) => eachContainer(ctx, (c) => envValueProblem(c)),
   },
   {
     id: "X-07",
