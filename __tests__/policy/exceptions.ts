@@ -1,0 +1,88 @@
+// The one list of deliberate exceptions to the policy rules. Each entry names its rule, says in
+// words which findings it covers, matches them by a predicate over the finding (never by "skip this
+// rule"), and gives the reason. An exception that matches nothing is reported as unused.
+import { parseContainerDefinitions } from "./containers";
+import { fisEnabled, isSsmAgentContainer } from "./rule-kit";
+import type { Environment, Resource } from "./tf";
+
+/** A rule failure as the engine reports it. */
+export interface Violation {
+  readonly rule: string;
+  readonly envName: string;
+  readonly stack: string;
+  readonly resource: Resource;
+  readonly problem: string;
+  readonly detail?: string;
+}
+
+export interface PolicyException {
+  readonly rule: string;
+  /** Which findings it covers, for the report. */
+  readonly covers: string;
+  readonly reason: string;
+  readonly matches: (v: Violation, env: Environment) => boolean;
+}
+
+/** The account-root statement KmsKey writes into every key policy. */
+function isAccountRootAdminStatement(v: Violation, env: Environment): boolean {
+  if (v.resource.type !== "aws_kms_key" || v.detail !== "AccountAdministers") return false;
+  const policy = env.referenced(v.resource.stack, v.resource.body.policy);
+  const statements = Array.isArray(policy?.resource.body.statement) ? policy.resource.body.statement : [];
+  return statements.some(
+    (s: { sid?: string; actions?: string[]; principals?: { type: string; identifiers: string[] }[] }) =>
+      s.sid === "AccountAdministers" &&
+      s.actions?.length === 1 &&
+      s.actions[0] === "kms:*" &&
+      s.principals?.every((p) => p.type === "AWS" && p.identifiers.every((id) => /:iam::[^:]+:root$/.test(id))),
+  );
+}
+
+/** Is the bucket the target of some ALB's access_logs? */
+function isAlbAccessLogBucket(v: Violation, env: Environment): boolean {
+  if (v.resource.type !== "aws_s3_bucket") return false;
+  return [...env.resources("aws_lb"), ...env.resources("aws_alb")].some((lb) => {
+    const logs = Array.isArray(lb.body.access_logs) ? lb.body.access_logs[0] : lb.body.access_logs;
+    return env.mentionsResource(lb.stack, (logs as Record<string, unknown> | undefined)?.bucket, v.resource);
+  });
+}
+
+function isFisSsmAgent(v: Violation, env: Environment): boolean {
+  if (!fisEnabled(env.config) || v.resource.type !== "aws_ecs_task_definition") return false;
+  const parsed = parseContainerDefinitions(v.resource.body.container_definitions);
+  return parsed.ok && parsed.containers.some((c) => c.name === v.detail && isSsmAgentContainer(c));
+}
+
+export const EXCEPTIONS: readonly PolicyException[] = [
+  {
+    rule: "IAM-02",
+    covers: 'the "AccountAdministers" statement (kms:* for the account root) of key policies',
+    reason:
+      "Without it a key becomes unmanageable (AWS default key policy); it delegates to IAM, where IAM-01..03 check the real grants.",
+    matches: isAccountRootAdminStatement,
+  },
+  {
+    rule: "ALB-06",
+    covers: "the internet-facing application load balancer of the platform stack",
+    reason: "The ALB is the public entry to the caller by design; WAF-01, SG-01 and LSN-* guard it instead.",
+    matches: (v) => v.stack === "platform" && (v.resource.type === "aws_lb" || v.resource.type === "aws_alb"),
+  },
+  {
+    rule: "S3-03",
+    covers: "buckets an ALB writes its access logs to",
+    reason:
+      "ALB access-log delivery supports only SSE-S3, not a customer-managed KMS key (ELB user guide, access logs).",
+    matches: isAlbAccessLogBucket,
+  },
+  {
+    rule: "CTR-01",
+    covers: "the SSM agent sidecar, only where config enables FIS",
+    reason: "FIS task actions need the SSM agent, which writes to its root filesystem (issue 10 §3).",
+    matches: isFisSsmAgent,
+  },
+  {
+    rule: "CTR-03",
+    covers: "the SSM agent sidecar, only where config enables FIS",
+    reason: "The SSM agent runs as root to inject faults into the task (FIS ECS task actions).",
+    matches: isFisSsmAgent,
+  },
+];
