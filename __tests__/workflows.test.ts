@@ -93,11 +93,26 @@ describe("GitHub workflows", () => {
     expect(job.strategy).toMatchObject({ "max-parallel": 1, matrix: { env: ["dev", "prod"] } });
     expect(job.concurrency).toEqual({ group: "deploy-${{ matrix.env }}", "cancel-in-progress": false });
     expect(runs(deploy)).toMatch(/cdktf deploy \$stacks --skip-synth --auto-approve/);
+    expect(runs(deploy)).toMatch(/cdktf deploy services --skip-synth --auto-approve/);
+  });
+
+  it("when a release is built, then each image is pushed once under the commit's immutable tag, then only the tags change", () => {
+    const deploy = load("deploy.yml");
+    const build = deploy.jobs.images!.steps.map((s) => s.run ?? "").join("\n");
+    expect(build).toMatch(/--build-arg "APP=\$app" -f apps\/Dockerfile/);
+    expect(build).toContain('-t "fargate-connect/$app:$GITHUB_SHA"');
+    const release = runs(deploy);
+    expect(release).toContain('docker push "$repo:$GITHUB_SHA"');
+    expect(release).not.toMatch(/:latest|docker push [^\n]*latest/);
+    expect(release).toContain('--var="caller_image_tag=$GITHUB_SHA" --var="responder_image_tag=$GITHUB_SHA"');
+    // Pushing twice to an immutable tag fails: a re-run finds the image and skips the push.
+    expect(release).toMatch(/describe-images[^\n]*imageTag=\$GITHUB_SHA[\s\S]*continue[\s\S]*docker push/);
   });
 
   it("when a workflow plans or deploys an environment, then that environment keeps its state in S3", () => {
     const envsOf = (wf: Workflow) => {
-      const matrix = Object.values(wf.jobs)[0]!.strategy!.matrix as { env?: string[]; include?: { env: string }[] };
+      const job = Object.values(wf.jobs).find((j) => j.strategy)!;
+      const matrix = job.strategy!.matrix as { env?: string[]; include?: { env: string }[] };
       return matrix.env ?? matrix.include!.map((i) => i.env);
     };
     const planned = envsOf(load("plan.yml"));
@@ -110,6 +125,7 @@ describe("GitHub workflows", () => {
     const query = (script: string) => /jq -r '([^']+)' cdktf\.out\/manifest\.json/.exec(script)?.[1];
     const planQuery = query(runs(load("plan.yml")))!;
     const deployQuery = query(runs(load("deploy.yml")))!;
+    const deploysServicesLast = /cdktf deploy services /.test(runs(load("deploy.yml")));
     const { outdir, stacks } = synthApp(loadConfig("prod"));
     const manifest = join(outdir, "manifest.json");
     const jq = (q: string) =>
@@ -119,6 +135,9 @@ describe("GitHub workflows", () => {
       .sort();
     expect(Object.keys(stacks)).toContain("state");
     expect(jq(planQuery).sort()).toEqual(expected);
-    expect(jq(deployQuery).sort()).toEqual(expected);
+    // deploy.yml runs services in its own last step, with the new image tags.
+    expect([...jq(deployQuery), ...(deploysServicesLast ? ["services"] : [])].sort()).toEqual(
+      [...new Set([...expected, "services"])].sort(),
+    );
   });
 });
