@@ -83,6 +83,8 @@ describe("GitHub workflows", () => {
     expect(script).toContain("npx cdktf synth");
     expect(script).toContain("terraform plan -lock=false");
     expect(script).toContain("terraform show -json tfplan");
+    // Plans run against the tags deployed now, or every plan would show a rollback of the images.
+    expect(script).toMatch(/terraform output -raw "\$\{app\}ImageTag"[\s\S]*-var=\$\{app\}_image_tag=\$tag/);
     expect(script).toContain("plan:summary");
   });
 
