@@ -13,10 +13,15 @@ export default tseslint.config(
       "no-restricted-imports": [
         "error",
         {
-          paths: ["@cdktf/provider-aws", "@cdktf/provider-aws/lib"].map((name) => ({
+          paths: [
+            "@cdktf/provider-aws",
+            "@cdktf/provider-aws/lib",
+            "@cdktf/provider-random",
+            "@cdktf/provider-random/lib",
+          ].map((name) => ({
             name,
             message:
-              "Import the resource by deep path (@cdktf/provider-aws/lib/<resource>): the package root costs ~9 s and 750 MB per synth.",
+              "Import the resource by deep path (@cdktf/provider-<name>/lib/<resource>): the aws package root costs ~9 s and 750 MB per synth.",
           })),
         },
       ],

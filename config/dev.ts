@@ -27,6 +27,27 @@ export default {
     caller: { cpu: 256, memoryMiB: 512, desiredCount: 1, minCount: 1, maxCount: 3, imageTag: "0.1.0" },
     responder: { cpu: 256, memoryMiB: 512, desiredCount: 1, minCount: 1, maxCount: 3, imageTag: "0.1.0" },
   },
+  data: {
+    // One node: no failover, the cheapest shape that still runs TLS + AUTH like prod.
+    redis: {
+      engine: "valkey",
+      nodeType: "cache.t4g.micro",
+      nodeCount: 1,
+      multiAz: false,
+      snapshotRetentionDays: 1,
+      maintenanceWindow: "sun:05:00-sun:06:00",
+    },
+    mysql: {
+      engineVersion: "8.0.mysql_aurora.3.10.0",
+      databaseName: "fargateconnect",
+      minCapacityAcu: 0.5,
+      maxCapacityAcu: 2,
+      instanceCount: 1,
+      backupRetentionDays: 7,
+      maintenanceWindow: "sun:04:00-sun:05:00",
+      performanceInsights: false,
+    },
+  },
   logRetentionDays: 14,
   deletionProtection: false,
 } satisfies EnvConfigInput;

@@ -28,6 +28,28 @@ export default {
     caller: { cpu: 512, memoryMiB: 1024, desiredCount: 3, minCount: 3, maxCount: 12, imageTag: "0.1.0" },
     responder: { cpu: 512, memoryMiB: 1024, desiredCount: 3, minCount: 3, maxCount: 12, imageTag: "0.1.0" },
   },
+  data: {
+    // Primary + 2 replicas over three AZs: Multi-AZ with automatic failover.
+    redis: {
+      engine: "valkey",
+      nodeType: "cache.r7g.large",
+      nodeCount: 3,
+      multiAz: true,
+      snapshotRetentionDays: 14,
+      maintenanceWindow: "sun:05:00-sun:06:00",
+    },
+    // Writer + one reader (failover target in another AZ).
+    mysql: {
+      engineVersion: "8.0.mysql_aurora.3.10.0",
+      databaseName: "fargateconnect",
+      minCapacityAcu: 2,
+      maxCapacityAcu: 32,
+      instanceCount: 2,
+      backupRetentionDays: 30,
+      maintenanceWindow: "sun:04:00-sun:05:00",
+      performanceInsights: true,
+    },
+  },
   logRetentionDays: 90,
   deletionProtection: true,
 } satisfies EnvConfigInput;

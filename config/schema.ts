@@ -2,6 +2,7 @@ import { z } from "zod";
 import { parseCidr } from "../modules/lib/cidr";
 import { LOG_RETENTION_DAYS } from "../modules/lib/log-retention";
 import { subnetProblems } from "../modules/lib/subnet-plan";
+import { dataSchema } from "./data-schema";
 import { capacityProviderStrategy, serviceConnectSchema, servicesSchema } from "./services-schema";
 
 export { LOG_RETENTION_DAYS };
@@ -84,6 +85,8 @@ export const envConfigSchema = z.strictObject({
   }),
   services: servicesSchema,
   serviceConnect: serviceConnectSchema,
+  /** Data stack: ElastiCache and Aurora MySQL (config/data-schema.ts). */
+  data: dataSchema,
   /** Retention for every log group the stacks create (flow logs have their own). */
   logRetentionDays: retentionDays.default(30),
   /** Deletion protection on stateful resources and the ALB (on for prod). */

@@ -1,5 +1,6 @@
 import type { Construct } from "constructs";
 import type { EnvConfig } from "../config";
+import { DataStack } from "./data";
 import { NetworkStack } from "./network";
 import { PlatformStack } from "./platform";
 import { StateStack } from "./state";
@@ -8,6 +9,7 @@ export interface EnvironmentStacks {
   readonly state?: StateStack;
   readonly network: NetworkStack;
   readonly platform: PlatformStack;
+  readonly data: DataStack;
 }
 
 /** Every stack of one environment, in dependency order. The state stack exists only with a state bucket. */
@@ -17,5 +19,6 @@ export function createStacks(scope: Construct, config: EnvConfig): EnvironmentSt
     : undefined;
   const network = new NetworkStack(scope, "network", { config });
   const platform = new PlatformStack(scope, "platform", { config, network });
-  return { state, network, platform };
+  const data = new DataStack(scope, "data", { config, network, platform });
+  return { state, network, platform, data };
 }
