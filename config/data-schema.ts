@@ -27,9 +27,15 @@ export const dataSchema = z.strictObject({
       /** Weekly, UTC, e.g. "sun:05:00-sun:06:00" (the daily snapshot runs 03:00-04:00). */
       maintenanceWindow: z.string().regex(WEEKLY_WINDOW, WEEKLY_WINDOW_MESSAGE),
     })
-    .refine((r) => !r.multiAz || r.nodeCount >= 2, {
-      message: "multiAz needs nodeCount >= 2 (a primary and a replica in another AZ)",
-      path: ["multiAz"],
+    .superRefine((r, ctx) => {
+      if (r.multiAz && r.nodeCount < 2) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["multiAz"],
+          input: r.multiAz,
+          message: `multiAz needs nodeCount >= 2 (a primary and a replica in another AZ); nodeCount is ${r.nodeCount}`,
+        });
+      }
     }),
   /** Aurora MySQL 3 Serverless v2, master password managed by RDS in Secrets Manager. */
   mysql: z
@@ -53,8 +59,14 @@ export const dataSchema = z.strictObject({
       maintenanceWindow: z.string().regex(WEEKLY_WINDOW, WEEKLY_WINDOW_MESSAGE),
       performanceInsights: z.boolean(),
     })
-    .refine((m) => m.minCapacityAcu <= m.maxCapacityAcu, {
-      message: "minCapacityAcu must not exceed maxCapacityAcu",
-      path: ["minCapacityAcu"],
+    .superRefine((m, ctx) => {
+      if (m.minCapacityAcu > m.maxCapacityAcu) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["minCapacityAcu"],
+          input: m.minCapacityAcu,
+          message: `minCapacityAcu must not exceed maxCapacityAcu (${m.maxCapacityAcu})`,
+        });
+      }
     }),
 });

@@ -38,8 +38,8 @@ function filesUnder(dir: string): Record<string, string> {
 
 describe("every environment", () => {
   it("when each environment is synthesized, then it writes its stacks (state only with a state bucket)", () => {
-    expect(Object.keys(dev).sort()).toEqual(["network", "platform", "state"]);
-    expect(Object.keys(prd).sort()).toEqual(["network", "platform", "state"]);
+    expect(Object.keys(dev).sort()).toEqual(["data", "network", "platform", "state"]);
+    expect(Object.keys(prd).sort()).toEqual(["data", "network", "platform", "state"]);
     for (const { stacks } of Object.values(synthesized)) {
       for (const json of Object.values(stacks)) expect(Object.keys(json.resource).length).toBeGreaterThan(0);
     }
@@ -75,7 +75,7 @@ describe("every environment", () => {
 describe("backends", () => {
   it("when no state bucket is configured, then every stack uses a repo-relative local backend", () => {
     const { stacks } = synthApp(parseEnvConfig("sandbox", { ...devConfig, state: undefined }));
-    expect(Object.keys(stacks).sort()).toEqual(["network", "platform"]);
+    expect(Object.keys(stacks).sort()).toEqual(["data", "network", "platform"]);
     expect(stacks.network!.terraform.backend).toEqual({
       local: { path: "../../../terraform-state/sandbox/network.tfstate" },
     });
@@ -312,6 +312,24 @@ describe("stable addresses", () => {
       "aws_ecs_cluster.ecs_cluster",
       "aws_service_discovery_http_namespace.ecs_namespace",
       "aws_sns_topic.alarms_topic",
+    ],
+    data: [
+      "aws_kms_key.data_key_key",
+      "aws_kms_alias.data_key_alias",
+      "aws_elasticache_replication_group.cache_replication_group",
+      "aws_elasticache_subnet_group.cache_subnet_group",
+      "random_password.cache_auth_token",
+      "aws_secretsmanager_secret.cache_auth_token_secret",
+      "aws_secretsmanager_secret_version.cache_auth_token_value",
+      "aws_security_group.cache_client_security_group_sg",
+      "aws_rds_cluster.mysql_cluster",
+      "aws_rds_cluster_instance.mysql_instance_0",
+      "aws_rds_cluster_instance.mysql_instance_1",
+      "aws_db_subnet_group.mysql_subnet_group",
+      "aws_security_group.mysql_client_security_group_sg",
+      "aws_cloudwatch_log_group.mysql_log_audit",
+      "aws_cloudwatch_log_group.mysql_log_error",
+      "aws_cloudwatch_log_group.mysql_log_slowquery",
     ],
   };
 
