@@ -27,6 +27,15 @@ export default {
     caller: { cpu: 256, memoryMiB: 512, desiredCount: 1, minCount: 1, maxCount: 3, imageTag: "0.1.0" },
     responder: { cpu: 256, memoryMiB: 512, desiredCount: 1, minCount: 1, maxCount: 3, imageTag: "0.1.0" },
   },
+  // Log pipeline: small buffers and a short interval so logs land within minutes while developing.
+  logs: {
+    bufferSizeMiB: 64,
+    bufferIntervalSec: 60,
+    transitionToIaDays: 30,
+    transitionToGlacierDays: 60,
+    expirationDays: 150,
+    freshnessAlarmSec: 300,
+  },
   logRetentionDays: 14,
   deletionProtection: false,
 } satisfies EnvConfigInput;

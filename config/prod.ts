@@ -28,6 +28,15 @@ export default {
     caller: { cpu: 512, memoryMiB: 1024, desiredCount: 3, minCount: 3, maxCount: 12, imageTag: "0.1.0" },
     responder: { cpu: 512, memoryMiB: 1024, desiredCount: 3, minCount: 3, maxCount: 12, imageTag: "0.1.0" },
   },
+  // Log pipeline: larger objects (fewer, cheaper to query), a year and a bit of history.
+  logs: {
+    bufferSizeMiB: 128,
+    bufferIntervalSec: 300,
+    transitionToIaDays: 30,
+    transitionToGlacierDays: 90,
+    expirationDays: 400,
+    freshnessAlarmSec: 900,
+  },
   logRetentionDays: 90,
   deletionProtection: true,
 } satisfies EnvConfigInput;
