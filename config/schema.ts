@@ -78,7 +78,7 @@ const logs = z
   })
   .superRefine((l, ctx) => {
     for (const p of lifecycleProblems(l)) {
-      ctx.addIssue({ code: "custom", path: [p.field], input: p.value, message: p.message });
+      ctx.addIssue({ code: "custom", path: [p.field], input: p.value, message: `expected ${p.allowed}` });
     }
     const min = minFreshnessAlarmSec(l.bufferIntervalSec);
     if (l.freshnessAlarmSec < min) {

@@ -72,7 +72,7 @@ export class SecureBucket extends Construct {
     if (props.encryption.type === "kms") v.nonEmpty("encryption.kmsKeyArn", props.encryption.kmsKeyArn);
     const current = props.currentVersionLifecycle;
     for (const p of current ? lifecycleProblems(current) : []) {
-      v.check(false, `currentVersionLifecycle.${p.field}`, p.value, p.message);
+      v.check(false, `currentVersionLifecycle.${p.field}`, p.value, p.allowed);
     }
 
     this.bucket = new S3Bucket(this, "bucket", {

@@ -30,7 +30,8 @@ export const LIFECYCLE_MAX_DAYS = 36500;
 export interface LifecycleProblem {
   readonly field: keyof CurrentVersionLifecycle;
   readonly value: number;
-  readonly message: string;
+  /** What is allowed, completing "<field> must be …" (construct) or "expected …" (config). */
+  readonly allowed: string;
 }
 
 /**
@@ -51,7 +52,7 @@ export function lifecycleProblems(l: CurrentVersionLifecycle): LifecycleProblem[
   for (const field of steps) {
     const value = l[field]!;
     if (!Number.isInteger(value) || value < 1 || value > LIFECYCLE_MAX_DAYS) {
-      problems.push({ field, value, message: `expected an integer from 1 to ${LIFECYCLE_MAX_DAYS}` });
+      problems.push({ field, value, allowed: `an integer from 1 to ${LIFECYCLE_MAX_DAYS}` });
     }
   }
   if (problems.length > 0) return problems;
@@ -61,14 +62,14 @@ export function lifecycleProblems(l: CurrentVersionLifecycle): LifecycleProblem[
     problems.push({
       field: "transitionToIaDays",
       value: ia,
-      message: `S3 moves objects to STANDARD_IA no sooner than ${IA_MINIMUM_DAYS} days after creation`,
+      allowed: `at least ${IA_MINIMUM_DAYS}: S3 moves objects to STANDARD_IA no sooner than ${IA_MINIMUM_DAYS} days after creation`,
     });
   }
   if (ia !== undefined && glacier !== undefined && glacier < ia + IA_MINIMUM_DAYS) {
     problems.push({
       field: "transitionToGlacierDays",
       value: glacier,
-      message: `must be at least ${IA_MINIMUM_DAYS} days after transitionToIaDays (${ia}): S3 keeps objects ${IA_MINIMUM_DAYS} days in STANDARD_IA`,
+      allowed: `at least ${ia + IA_MINIMUM_DAYS} (transitionToIaDays + ${IA_MINIMUM_DAYS}): S3 keeps objects ${IA_MINIMUM_DAYS} days in STANDARD_IA`,
     });
   }
   const lastTransition = Math.max(ia ?? 0, glacier ?? 0);
@@ -77,7 +78,7 @@ export function lifecycleProblems(l: CurrentVersionLifecycle): LifecycleProblem[
     problems.push({
       field: "expirationDays",
       value: expiry,
-      message: `must be after the transitions: greater than ${which} (${lastTransition})`,
+      allowed: `greater than ${which} (${lastTransition}): expiry comes after the transitions`,
     });
   }
   return problems;
