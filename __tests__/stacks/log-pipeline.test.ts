@@ -135,8 +135,9 @@ describe("config: logs block", () => {
     parseEnvConfig("dev", { ...devConfig, logs: { ...devConfig.logs, ...logs } });
 
   it("when logs is omitted, then the documented defaults apply", () => {
-    const { logs: _omitted, ...rest } = devConfig;
-    expect(parseEnvConfig("dev", rest).logs).toEqual({
+    const withoutLogs: Record<string, unknown> = { ...devConfig };
+    delete withoutLogs.logs;
+    expect(parseEnvConfig("dev", withoutLogs).logs).toEqual({
       bufferSizeMiB: 64,
       bufferIntervalSec: 300,
       transitionToIaDays: 30,
