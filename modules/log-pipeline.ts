@@ -1,7 +1,6 @@
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { CloudwatchLogStream } from "@cdktf/provider-aws/lib/cloudwatch-log-stream";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
-import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { KinesisFirehoseDeliveryStream } from "@cdktf/provider-aws/lib/kinesis-firehose-delivery-stream";
 import { Construct } from "constructs";
 import { AwsContext } from "./aws-context";
@@ -197,7 +196,7 @@ export class LogPipeline extends Construct implements LogPipelineAttributes {
         },
       },
       // Firehose tries the role when the stream is created: its grants must exist by then.
-      dependsOn: [this.role.role, ...this.role.node.children.filter((c) => c instanceof IamRolePolicy)],
+      dependsOn: this.role.dependables(),
     });
     this.deliveryStreamName = this.stream.name;
     this.deliveryStreamArn = this.stream.arn;
