@@ -48,6 +48,15 @@ export default {
       performanceInsights: false,
     },
   },
+  // Log pipeline: small buffers and a short interval so logs land within minutes while developing.
+  logs: {
+    bufferSizeMiB: 64,
+    bufferIntervalSec: 60,
+    transitionToIaDays: 30,
+    transitionToGlacierDays: 60,
+    expirationDays: 150,
+    freshnessAlarmSec: 300,
+  },
   logRetentionDays: 14,
   deletionProtection: false,
 } satisfies EnvConfigInput;

@@ -50,6 +50,15 @@ export default {
       performanceInsights: true,
     },
   },
+  // Log pipeline: larger objects (fewer, cheaper to query), a year and a bit of history.
+  logs: {
+    bufferSizeMiB: 128,
+    bufferIntervalSec: 300,
+    transitionToIaDays: 30,
+    transitionToGlacierDays: 90,
+    expirationDays: 400,
+    freshnessAlarmSec: 900,
+  },
   logRetentionDays: 90,
   deletionProtection: true,
 } satisfies EnvConfigInput;

@@ -1,5 +1,12 @@
 import { z } from "zod";
+import { lifecycleProblems } from "../modules/lib/bucket-lifecycle";
 import { parseCidr } from "../modules/lib/cidr";
+import {
+  FIREHOSE_BUFFER_INTERVAL_SEC,
+  FIREHOSE_BUFFER_SIZE_MIB,
+  FIREHOSE_FRESHNESS_ALARM_SEC,
+  minFreshnessAlarmSec,
+} from "../modules/lib/firehose-limits";
 import { LOG_RETENTION_DAYS } from "../modules/lib/log-retention";
 import { subnetProblems } from "../modules/lib/subnet-plan";
 import { dataSchema } from "./data-schema";
@@ -54,6 +61,39 @@ const network = z
     }
   });
 
+/** Log pipeline (FireLens → Firehose → S3): buffering, object lifecycle and the freshness alarm. */
+const logs = z
+  .strictObject({
+    /** Firehose buffer size; dynamic partitioning needs 64–128 MiB. */
+    bufferSizeMiB: z.int().min(FIREHOSE_BUFFER_SIZE_MIB.min).max(FIREHOSE_BUFFER_SIZE_MIB.max).default(64),
+    /** Firehose buffer interval; 60–900 s (no zero buffering with dynamic partitioning). */
+    bufferIntervalSec: z.int().min(FIREHOSE_BUFFER_INTERVAL_SEC.min).max(FIREHOSE_BUFFER_INTERVAL_SEC.max).default(300),
+    /** Days before log objects move to STANDARD_IA (≥ 30). */
+    transitionToIaDays: z.int().default(30),
+    /** Days before log objects move to GLACIER (≥ transitionToIaDays + 30). */
+    transitionToGlacierDays: z.int().default(90),
+    /** Days before log objects expire (after both transitions). */
+    expirationDays: z.int().default(365),
+    /** DeliveryToS3.DataFreshness alarm threshold (s), at least 1.5 × bufferIntervalSec. */
+    freshnessAlarmSec: z.int().min(FIREHOSE_FRESHNESS_ALARM_SEC.min).max(FIREHOSE_FRESHNESS_ALARM_SEC.max).default(900),
+  })
+  .superRefine((l, ctx) => {
+    for (const p of lifecycleProblems(l)) {
+      ctx.addIssue({ code: "custom", path: [p.field], input: p.value, message: `expected ${p.allowed}` });
+    }
+    const min = minFreshnessAlarmSec(l.bufferIntervalSec);
+    if (l.freshnessAlarmSec < min) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["freshnessAlarmSec"],
+        input: l.freshnessAlarmSec,
+        message: `expected at least 1.5 × bufferIntervalSec (${min}): partitioned delivery takes up to that long when healthy`,
+      });
+    }
+  })
+  // Omitted: every default above (prefault parses {} so the field defaults apply).
+  .prefault({});
+
 export const envConfigSchema = z.strictObject({
   /** Prefix of every AWS name (ALB and target group names cap at 32 characters). */
   namePrefix: z.string().regex(/^[a-z][a-z0-9-]{0,13}[a-z0-9]$/, "expected 2–15 lowercase letters, digits or '-'"),
@@ -87,6 +127,7 @@ export const envConfigSchema = z.strictObject({
   serviceConnect: serviceConnectSchema,
   /** Data stack: ElastiCache and Aurora MySQL (config/data-schema.ts). */
   data: dataSchema,
+  logs,
   /** Retention for every log group the stacks create (flow logs have their own). */
   logRetentionDays: retentionDays.default(30),
   /** Deletion protection on stateful resources and the ALB (on for prod). */

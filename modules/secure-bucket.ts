@@ -3,14 +3,20 @@ import {
   type DataAwsIamPolicyDocumentStatement,
 } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
-import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
+import {
+  S3BucketLifecycleConfiguration,
+  type S3BucketLifecycleConfigurationRule,
+} from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
 import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { Construct } from "constructs";
+import { lifecycleProblems, type CurrentVersionLifecycle } from "./lib/bucket-lifecycle";
 import { Validator } from "./lib/validate";
+
+export type { CurrentVersionLifecycle } from "./lib/bucket-lifecycle";
 
 /**
  * Default encryption of a bucket. `kms`: SSE-KMS with an S3 bucket key (the default for our data);
@@ -28,6 +34,12 @@ export interface SecureBucketProps {
    */
   readonly noncurrentVersionExpirationDays?: number;
   /**
+   * Transitions and expiry of current object versions (Infrequent Access, then Glacier, then expiry),
+   * as a second rule of the bucket's one lifecycle configuration (S3 allows one per bucket).
+   * @default - current versions stay in STANDARD and never expire
+   */
+  readonly currentVersionLifecycle?: CurrentVersionLifecycle;
+  /**
    * Refuse `terraform destroy` / replacement of the bucket.
    * @default true
    */
@@ -42,7 +54,7 @@ export interface SecureBucketProps {
 /**
  * An S3 bucket with the full security baseline: versioning, default encryption (SSE-KMS unless the
  * writer needs SSE-S3), TLS-only policy, public access blocked, ACLs off (bucket owner enforced),
- * noncurrent-version lifecycle.
+ * noncurrent-version lifecycle, and optional transitions/expiry of current versions.
  */
 export class SecureBucket extends Construct {
   readonly bucket: S3Bucket;
@@ -58,6 +70,10 @@ export class SecureBucket extends Construct {
     v.int("noncurrentVersionExpirationDays", noncurrentDays, { min: 1, max: 36500 });
     v.oneOf("encryption.type", props.encryption.type, ["kms", "s3-managed"]);
     if (props.encryption.type === "kms") v.nonEmpty("encryption.kmsKeyArn", props.encryption.kmsKeyArn);
+    const current = props.currentVersionLifecycle;
+    for (const p of current ? lifecycleProblems(current) : []) {
+      v.check(false, `currentVersionLifecycle.${p.field}`, p.value, p.allowed);
+    }
 
     this.bucket = new S3Bucket(this, "bucket", {
       bucket: props.bucketName,
@@ -106,7 +122,11 @@ export class SecureBucket extends Construct {
           filter: [{}],
           noncurrentVersionExpiration: [{ noncurrentDays }],
           abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+          // Once current versions expire, their delete markers outlive the noncurrent versions they
+          // hide: remove them too (allowed next to noncurrent expiration, never next to Days).
+          ...(current?.expirationDays !== undefined ? { expiration: [{ expiredObjectDeleteMarker: true }] } : {}),
         },
+        ...(current && Object.values(current).some((d) => d !== undefined) ? [currentVersionRule(current)] : []),
       ],
     });
 
@@ -144,4 +164,19 @@ export class SecureBucket extends Construct {
       dependsOn: [publicAccess],
     });
   }
+}
+
+/** The rule for current versions: STANDARD_IA, then GLACIER, then expiry, each only when set. */
+function currentVersionRule(l: CurrentVersionLifecycle): S3BucketLifecycleConfigurationRule {
+  const transition = [
+    ...(l.transitionToIaDays !== undefined ? [{ days: l.transitionToIaDays, storageClass: "STANDARD_IA" }] : []),
+    ...(l.transitionToGlacierDays !== undefined ? [{ days: l.transitionToGlacierDays, storageClass: "GLACIER" }] : []),
+  ];
+  return {
+    id: "transition-and-expire-current-versions",
+    status: "Enabled",
+    filter: [{}],
+    ...(transition.length > 0 ? { transition } : {}),
+    ...(l.expirationDays !== undefined ? { expiration: [{ days: l.expirationDays }] } : {}),
+  };
 }

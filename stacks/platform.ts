@@ -1,8 +1,10 @@
 import type { Construct } from "constructs";
 import type { EnvConfig } from "../config";
 import { AlarmTopic } from "../modules/alarm-topic";
+import { AwsContext } from "../modules/aws-context";
 import { EcsCluster } from "../modules/ecs-cluster";
 import { cloudWatchLogsPrincipal, KmsKey } from "../modules/kms-key";
+import { LogPipeline, type LogPipelineAttributes } from "../modules/log-pipeline";
 import { FcStack } from "./fc-stack";
 import type { NetworkAttributes } from "./network";
 import { output } from "./outputs";
@@ -21,11 +23,13 @@ export interface PlatformAttributes {
   /** The platform key; later stacks grant their roles on it (identity policies, never this key's policy). */
   readonly kmsKey: KmsKey;
   readonly alarmTopicArn: string;
+  /** FireLens → Firehose → S3; services point their log routers at the stream and get grantPutRecords. */
+  readonly logPipeline: LogPipelineAttributes;
 }
 
 /**
  * Shared runtime: ECS cluster with FARGATE/FARGATE_SPOT and the Service Connect namespace, the
- * platform KMS key and the alarm topic. No security group lives here: each service has its own
+ * platform KMS key, the alarm topic and the log pipeline (Firehose → S3). No security group lives here: each service has its own
  * (services stack) and joins the data stores' client groups (data stack), so no later stack ever
  * writes rules into this one.
  */
@@ -36,6 +40,7 @@ export class PlatformStack extends FcStack implements PlatformAttributes {
   readonly namespaceName: string;
   readonly kmsKey: KmsKey;
   readonly alarmTopicArn: string;
+  readonly logPipeline: LogPipelineAttributes;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id, { config: props.config });
@@ -62,6 +67,30 @@ export class PlatformStack extends FcStack implements PlatformAttributes {
     this.namespaceArn = ecs.namespaceArn;
     this.namespaceName = ecs.namespaceName;
     this.alarmTopicArn = alarms.topicArn;
+
+    // --- log pipeline (FireLens → Firehose → S3) ---
+    const logs = new LogPipeline(this, "log-pipeline", {
+      name: `${config.namePrefix}-logs`,
+      // Bucket names are global: the account id keeps each account's copy of an environment apart.
+      bucketName: `${config.namePrefix}-logs-${config.accountId ?? AwsContext.of(this).accountId}`,
+      kmsKey: this.kmsKey,
+      alarmTopicArn: this.alarmTopicArn,
+      bufferSizeMiB: config.logs.bufferSizeMiB,
+      bufferIntervalSec: config.logs.bufferIntervalSec,
+      lifecycle: {
+        transitionToIaDays: config.logs.transitionToIaDays,
+        transitionToGlacierDays: config.logs.transitionToGlacierDays,
+        expirationDays: config.logs.expirationDays,
+      },
+      freshnessAlarmSec: config.logs.freshnessAlarmSec,
+      logRetentionDays: config.logRetentionDays,
+      preventDestroy: config.deletionProtection,
+    });
+    this.logPipeline = logs;
+    output(this, "logDeliveryStreamName", logs.deliveryStreamName, "Firehose stream the log routers write to");
+    output(this, "logDeliveryStreamArn", logs.deliveryStreamArn, "ARN of the log delivery stream");
+    output(this, "logsBucketName", logs.bucket.bucketName, "S3 bucket of the delivered logs (service/date prefixes)");
+    // --- end log pipeline ---
 
     output(this, "clusterName", this.clusterName, "ECS cluster name");
     output(this, "clusterArn", this.clusterArn, "ECS cluster ARN");

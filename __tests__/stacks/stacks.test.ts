@@ -312,6 +312,10 @@ describe("stable addresses", () => {
       "aws_ecs_cluster.ecs_cluster",
       "aws_service_discovery_http_namespace.ecs_namespace",
       "aws_sns_topic.alarms_topic",
+      "aws_s3_bucket.log_pipeline_bucket_bucket",
+      "aws_s3_bucket_versioning.log_pipeline_bucket_versioning",
+      "aws_kinesis_firehose_delivery_stream.log_pipeline_stream",
+      "aws_cloudwatch_log_group.log_pipeline_log_group",
     ],
     data: [
       "aws_kms_key.data_key_key",
