@@ -155,6 +155,8 @@ export class LogPipeline extends Construct implements LogPipelineAttributes {
       name: `${props.name}-firehose`,
       assumedBy: "firehose.amazonaws.com",
       description: `Firehose ${props.name} delivers to ${props.bucketName}`,
+      // Firehose's documented trust pins the account with sts:ExternalId.
+      trustCondition: "external-id",
     });
     this.grantDelivery(props, logStream, ctx);
 

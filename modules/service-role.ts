@@ -22,6 +22,13 @@ export interface ServiceRoleProps {
    * @default - none
    */
   readonly managedPolicyArns?: readonly string[];
+  /**
+   * How the trust policy pins the caller to this account: `aws:SourceAccount` (the confused-deputy
+   * key most services send), or `sts:ExternalId` equal to the account id, for services whose docs
+   * use it instead (Firehose: https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html).
+   * @default "source-account"
+   */
+  readonly trustCondition?: "source-account" | "external-id";
 }
 
 /**
@@ -50,7 +57,13 @@ export class ServiceRole extends Construct implements Grantable {
       {
         actions: ["sts:AssumeRole"],
         principals: [{ type: "Service", identifiers: [props.assumedBy] }],
-        condition: [{ test: "StringEquals", variable: "aws:SourceAccount", values: [ctx.accountId] }],
+        condition: [
+          {
+            test: "StringEquals",
+            variable: props.trustCondition === "external-id" ? "sts:ExternalId" : "aws:SourceAccount",
+            values: [ctx.accountId],
+          },
+        ],
       },
     ]);
     this.role = new IamRole(this, "role", {

@@ -183,13 +183,13 @@ describe("LogPipeline", () => {
   });
 
   describe("delivery role", () => {
-    it("when created, then only Firehose of this account can assume it", () => {
+    it("when created, then only Firehose may assume it, pinned to this account by sts:ExternalId as Firehose documents", () => {
       const trust = dataOf(json, "aws_iam_policy_document").logs_role_trust!.statement as Statement[];
       expect(trust).toEqual([
         expect.objectContaining({
           actions: ["sts:AssumeRole"],
           principals: [{ type: "Service", identifiers: ["firehose.amazonaws.com"] }],
-          condition: [expect.objectContaining({ variable: "aws:SourceAccount" })],
+          condition: [expect.objectContaining({ variable: "sts:ExternalId" })],
         }),
       ]);
     });
