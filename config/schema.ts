@@ -103,7 +103,7 @@ const waf = z.strictObject({
   /** Requests one client IP may send per window before the rate rule applies (WAF: 10–2,000,000,000). */
   rateLimitRequests: z.int().min(10).max(2_000_000_000).default(2000),
   /** Window of the rate rule (WAF accepts 60, 120, 300, 600). */
-  rateLimitWindowSec: z.union([60, 120, 300, 600].map((n) => z.literal(n))).default(300),
+  rateLimitWindowSec: z.literal([60, 120, 300, 600]).default(300),
 });
 
 const ecr = z.strictObject({
