@@ -49,9 +49,9 @@ export type AppName = (typeof APP_NAMES)[number];
 
 /**
  * Shared runtime: ECS cluster with FARGATE/FARGATE_SPOT and the Service Connect namespace, the
- * platform KMS key and the alarm topic. No security group lives here: each service has its own
- * (services stack) and joins the data stores' client groups (data stack), so no later stack ever
- * writes rules into this one.
+ * platform KMS key and the alarm topic; the edge (ALB, WAF, ECR, optional domain). The only security
+ * group here is the ALB's: each service has its own (services stack), admits the ALB's group, and
+ * joins the data stores' client groups (data stack), so no later stack ever writes rules into this one.
  */
 export class PlatformStack extends FcStack implements PlatformAttributes {
   readonly clusterArn: string;
