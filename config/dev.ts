@@ -22,6 +22,16 @@ export default {
     containerInsights: "enabled",
     // One on-demand task keeps the service up through a Spot reclaim; the rest goes to Spot.
     capacityProviderStrategy: { fargateBase: 1, fargateWeight: 1, fargateSpotWeight: 3 },
+    // Edge: HTTP only (no certificate), WAF counts but never blocks, so rules can be tuned here first.
+    loadBalancer: {
+      ingressCidrs: ["0.0.0.0/0"],
+      testListenerPort: 8080,
+      // Replace with your CI runners' / VPN's egress range (documentation range as a placeholder).
+      testCidrs: ["203.0.113.0/24"],
+      idleTimeoutSec: 60,
+    },
+    waf: { mode: "COUNT", rateLimitRequests: 2000, rateLimitWindowSec: 300 },
+    ecr: { keepLastImages: 20 },
   },
   services: {
     caller: { cpu: 256, memoryMiB: 512, desiredCount: 1, minCount: 1, maxCount: 3, imageTag: "0.1.0" },

@@ -23,6 +23,17 @@ export default {
     containerInsights: "enhanced",
     capacityProviderStrategy: { fargateBase: 2, fargateWeight: 1, fargateSpotWeight: 1 },
     alarmEmail: "platform-oncall@example.com",
+    // Edge: HTTPS with an existing ACM certificate (HTTP only redirects), WAF blocks.
+    loadBalancer: {
+      ingressCidrs: ["0.0.0.0/0"],
+      testListenerPort: 8443,
+      testCidrs: ["198.51.100.0/24"],
+      // Replace with your certificate (same region as the ALB), or use `domain` instead.
+      certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789",
+      idleTimeoutSec: 60,
+    },
+    waf: { mode: "BLOCK", rateLimitRequests: 2000, rateLimitWindowSec: 300 },
+    ecr: { keepLastImages: 50 },
   },
   services: {
     caller: { cpu: 512, memoryMiB: 1024, desiredCount: 3, minCount: 3, maxCount: 12, imageTag: "0.1.0" },

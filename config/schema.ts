@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { lifecycleProblems } from "../modules/lib/bucket-lifecycle";
+import { baseConfigShape } from "../apps/shared/src/config";
 import { parseCidr } from "../modules/lib/cidr";
 import {
   FIREHOSE_BUFFER_INTERVAL_SEC,
@@ -93,6 +94,99 @@ const logs = z
   })
   // Omitted: every default above (prefault parses {} so the field defaults apply).
   .prefault({});
+// --- platform edge: ALB, WAF, ECR, optional domain (issue 8) ---
+
+/** The apps' HTTP keep-alive default (ms), read from their own schema so the two cannot drift. */
+export const APP_KEEP_ALIVE_TIMEOUT_MS: number = baseConfigShape.KEEP_ALIVE_TIMEOUT_MS.parse(undefined);
+/** The port the apps listen on by default; the ALB's egress allows exactly this port into the VPC. */
+export const APP_PORT: number = baseConfigShape.PORT.parse(undefined);
+
+const port = z.int().min(1).max(65535);
+
+const loadBalancer = z.strictObject({
+  /** Who may reach 80/443; the public ALB usually takes ["0.0.0.0/0"]. */
+  ingressCidrs: z.array(cidr).min(1),
+  /** Port of the blue/green test listener. */
+  testListenerPort: port
+    .refine((p) => p !== 80 && p !== 443, {
+      message: "expected a port other than 80 and 443 (the production listeners)",
+    })
+    .default(8443),
+  /** Who may reach the test listener (CI runners, VPN); never the whole internet. */
+  testCidrs: z
+    .array(
+      cidr.refine((c) => parseCidr(c)?.prefix !== 0, { message: "the test listener must not be open to 0.0.0.0/0" }),
+    )
+    .min(1),
+  /** ACM certificate for HTTPS; omitted (and no domain): HTTP only. */
+  certificateArn: z
+    .string()
+    .regex(
+      /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/,
+      "expected an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)",
+    )
+    .optional(),
+  /** ALB idle timeout; must stay below the apps' keep-alive or the ALB reuses connections the app closed (502s). */
+  idleTimeoutSec: z
+    .int()
+    .min(1)
+    .max(4000)
+    .refine((s) => s * 1000 < APP_KEEP_ALIVE_TIMEOUT_MS, {
+      message: `expected below the apps' keep-alive timeout (KEEP_ALIVE_TIMEOUT_MS ${APP_KEEP_ALIVE_TIMEOUT_MS} ms = ${APP_KEEP_ALIVE_TIMEOUT_MS / 1000} s)`,
+    })
+    .default(60),
+});
+
+const waf = z.strictObject({
+  /** COUNT: rules only count (tune first); BLOCK: matching requests get 403. */
+  mode: z.enum(["COUNT", "BLOCK"]),
+  /** Requests one client IP may send per window before the rate rule applies (WAF: 10–2,000,000,000). */
+  rateLimitRequests: z.int().min(10).max(2_000_000_000).default(2000),
+  /** Window of the rate rule (WAF accepts 60, 120, 300, 600). */
+  rateLimitWindowSec: z.literal([60, 120, 300, 600]).default(300),
+});
+
+const ecr = z.strictObject({
+  /** Images each repository keeps; older ones expire. */
+  keepLastImages: z.int().min(1).max(10000).default(30),
+});
+
+const domain = z.strictObject({
+  /** Public Route 53 hosted zone that holds `name`. */
+  hostedZoneId: z
+    .string()
+    .regex(/^Z[A-Z0-9]{1,32}$/, 'expected a Route 53 hosted zone id such as "Z0123456789ABCDEFGHIJ"'),
+  /** Name the ALB answers on; gets an ACM certificate (DNS-validated) and an alias record. */
+  name: z
+    .string()
+    .max(253)
+    .regex(
+      /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+      'expected a lowercase DNS name such as "app.example.com"',
+    ),
+});
+
+const edge = {
+  loadBalancer,
+  waf,
+  ecr: ecr.default({ keepLastImages: 30 }),
+  /** Route 53 name + DNS-validated certificate; omitted: no DNS record. */
+  domain: domain.optional(),
+};
+
+/** A certificate from config and one for the domain would be two answers to one question. */
+function edgeProblems(p: { loadBalancer: { certificateArn?: string }; domain?: unknown }, ctx: z.RefinementCtx): void {
+  if (p.loadBalancer.certificateArn !== undefined && p.domain !== undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["loadBalancer", "certificateArn"],
+      input: p.loadBalancer.certificateArn,
+      message: "set either loadBalancer.certificateArn or domain (which creates its own certificate), not both",
+    });
+  }
+}
+
+// --- end platform edge ---
 
 export const envConfigSchema = z.strictObject({
   /** Prefix of every AWS name (ALB and target group names cap at 32 characters). */
@@ -117,12 +211,15 @@ export const envConfigSchema = z.strictObject({
     })
     .optional(),
   network,
-  platform: z.strictObject({
-    containerInsights: z.enum(["enabled", "enhanced"]).default("enabled"),
-    capacityProviderStrategy,
-    /** Subscribed to the alarm topic (confirm the email once). */
-    alarmEmail: z.email().optional(),
-  }),
+  platform: z
+    .strictObject({
+      containerInsights: z.enum(["enabled", "enhanced"]).default("enabled"),
+      capacityProviderStrategy,
+      /** Subscribed to the alarm topic (confirm the email once). */
+      alarmEmail: z.email().optional(),
+      ...edge,
+    })
+    .superRefine(edgeProblems),
   services: servicesSchema,
   serviceConnect: serviceConnectSchema,
   /** Data stack: ElastiCache and Aurora MySQL (config/data-schema.ts). */

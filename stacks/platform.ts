@@ -1,10 +1,15 @@
 import type { Construct } from "constructs";
 import type { EnvConfig } from "../config";
+import { APP_PORT } from "../config/schema";
 import { AlarmTopic } from "../modules/alarm-topic";
 import { AwsContext } from "../modules/aws-context";
+import { ContainerRepository } from "../modules/container-repository";
 import { EcsCluster } from "../modules/ecs-cluster";
 import { cloudWatchLogsPrincipal, KmsKey } from "../modules/kms-key";
+import { LoadBalancer } from "../modules/load-balancer";
 import { LogPipeline, type LogPipelineAttributes } from "../modules/log-pipeline";
+import { PublicDomain } from "../modules/public-domain";
+import { WebAcl } from "../modules/web-acl";
 import { FcStack } from "./fc-stack";
 import type { NetworkAttributes } from "./network";
 import { output } from "./outputs";
@@ -25,13 +30,33 @@ export interface PlatformAttributes {
   readonly alarmTopicArn: string;
   /** FireLens → Firehose → S3; services point their log routers at the stream and get grantPutRecords. */
   readonly logPipeline: LogPipelineAttributes;
+  // --- edge (issue 8) ---
+  /** The ALB's own group; a service's group admits its port from this one. */
+  readonly albSecurityGroupId: string;
+  /** HTTPS :443 with a certificate, else HTTP :80 (dev); default 404, services add rules. */
+  readonly productionListenerArn: string;
+  /** Blue/green test listener (own port, same protocol rule); default 404. */
+  readonly testListenerArn: string;
+  /** For CloudWatch metrics and the ALBRequestCountPerTarget resource label. */
+  readonly albArnSuffix: string;
+  readonly albDnsName: string;
+  readonly albZoneId: string;
+  readonly repositoryUrls: Readonly<Record<AppName, string>>;
+  readonly repositoryArns: Readonly<Record<AppName, string>>;
+  /** https://<domain> with a domain, https://<alb dns> with only a certificate, else http://<alb dns>. */
+  readonly publicUrl: string;
 }
+
+/** The apps that get an ECR repository (one each). */
+export const APP_NAMES = ["caller", "responder"] as const;
+export type AppName = (typeof APP_NAMES)[number];
 
 /**
  * Shared runtime: ECS cluster with FARGATE/FARGATE_SPOT and the Service Connect namespace, the
- * platform KMS key, the alarm topic and the log pipeline (Firehose → S3). No security group lives here: each service has its own
- * (services stack) and joins the data stores' client groups (data stack), so no later stack ever
- * writes rules into this one.
+ * platform KMS key, the alarm topic, the log pipeline (Firehose → S3) and the edge (ALB, WAF, ECR,
+ * optional domain). The only security group here is the ALB's: each service has its own (services
+ * stack), admits the ALB's group, and joins the data stores' client groups (data stack), so no later
+ * stack ever writes rules into this one.
  */
 export class PlatformStack extends FcStack implements PlatformAttributes {
   readonly clusterArn: string;
@@ -41,6 +66,15 @@ export class PlatformStack extends FcStack implements PlatformAttributes {
   readonly kmsKey: KmsKey;
   readonly alarmTopicArn: string;
   readonly logPipeline: LogPipelineAttributes;
+  readonly albSecurityGroupId: string;
+  readonly productionListenerArn: string;
+  readonly testListenerArn: string;
+  readonly albArnSuffix: string;
+  readonly albDnsName: string;
+  readonly albZoneId: string;
+  readonly repositoryUrls: Readonly<Record<AppName, string>>;
+  readonly repositoryArns: Readonly<Record<AppName, string>>;
+  readonly publicUrl: string;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id, { config: props.config });
@@ -99,5 +133,85 @@ export class PlatformStack extends FcStack implements PlatformAttributes {
     output(this, "serviceConnectNamespaceName", this.namespaceName, "Name of the Service Connect namespace");
     output(this, "platformKmsKeyArn", this.kmsKey.arn, "KMS key for logs, alarms and data");
     output(this, "alarmTopicArn", this.alarmTopicArn, "SNS topic every alarm notifies");
+
+    // --- edge: ALB, WAF, ECR, optional domain (issue 8) ---
+    const edge = config.platform;
+    // ECR lives here, not with the services: images must be pushed before the first service deploy.
+    const repositories = Object.fromEntries(
+      APP_NAMES.map((app) => [
+        app,
+        new ContainerRepository(this, `ecr-${app}`, {
+          name: `${config.namePrefix}/${app}`,
+          kmsKeyArn: this.kmsKey.arn,
+          keepLastImages: edge.ecr.keepLastImages,
+        }),
+      ]),
+    ) as Record<AppName, ContainerRepository>;
+    const domain = edge.domain ? new PublicDomain(this, "domain", edge.domain) : undefined;
+    const alb = new LoadBalancer(this, "alb", {
+      name: config.namePrefix,
+      region: config.region,
+      vpcId: props.network.vpcId,
+      vpcCidr: props.network.vpcCidr,
+      subnetIds: props.network.publicSubnetIds,
+      ingressCidrs: edge.loadBalancer.ingressCidrs,
+      testListenerPort: edge.loadBalancer.testListenerPort,
+      testCidrs: edge.loadBalancer.testCidrs,
+      targetPorts: [APP_PORT],
+      certificateArn: domain?.certificateArn ?? edge.loadBalancer.certificateArn,
+      idleTimeoutSec: edge.loadBalancer.idleTimeoutSec,
+      deletionProtection: config.deletionProtection,
+    });
+    domain?.aliasTo(alb);
+    new WebAcl(this, "waf", {
+      name: config.namePrefix,
+      resourceArn: alb.arn,
+      mode: edge.waf.mode,
+      rateLimitRequests: edge.waf.rateLimitRequests,
+      rateLimitWindowSec: edge.waf.rateLimitWindowSec,
+      logRetentionDays: config.logRetentionDays,
+      logKmsKeyArn: this.kmsKey.arn,
+    });
+
+    this.albSecurityGroupId = alb.securityGroup.id;
+    this.productionListenerArn = alb.productionListener.arn;
+    this.testListenerArn = alb.testListener.arn;
+    this.albArnSuffix = alb.arnSuffix;
+    this.albDnsName = alb.dnsName;
+    this.albZoneId = alb.zoneId;
+    this.repositoryUrls = {
+      caller: repositories.caller.repositoryUrl,
+      responder: repositories.responder.repositoryUrl,
+    };
+    this.repositoryArns = {
+      caller: repositories.caller.repositoryArn,
+      responder: repositories.responder.repositoryArn,
+    };
+    this.publicUrl = domain
+      ? `https://${domain.name}`
+      : `${alb.protocol === "HTTPS" ? "https" : "http"}://${alb.dnsName}`;
+
+    output(
+      this,
+      "albSecurityGroupId",
+      this.albSecurityGroupId,
+      "Security group of the ALB (services admit their port from it)",
+    );
+    output(
+      this,
+      "productionListenerArn",
+      this.productionListenerArn,
+      "Production listener (HTTPS with a certificate, else HTTP)",
+    );
+    output(this, "testListenerArn", this.testListenerArn, "Blue/green test listener");
+    output(this, "albArnSuffix", this.albArnSuffix, "ALB ARN suffix (CloudWatch LoadBalancer dimension)");
+    output(this, "albDnsName", this.albDnsName, "DNS name of the ALB");
+    output(this, "albZoneId", this.albZoneId, "Canonical hosted zone of the ALB (alias records)");
+    output(this, "albAccessLogBucket", alb.accessLogs.bucketName, "S3 bucket of the ALB access logs (SSE-S3)");
+    for (const app of APP_NAMES) {
+      output(this, `${app}RepositoryUrl`, this.repositoryUrls[app], `ECR repository of ${app} (push images here)`);
+      output(this, `${app}RepositoryArn`, this.repositoryArns[app], `ECR repository ARN of ${app}`);
+    }
+    output(this, "publicUrl", this.publicUrl, "URL clients use to reach the services");
   }
 }

@@ -241,8 +241,10 @@ describe("platform stack", () => {
     );
   });
 
-  it("when synthesized, then the platform owns no security group (each service and data store has its own)", () => {
-    for (const stacks of [dev, prd]) expect(resourcesOf(stacks.platform!, "aws_security_group")).toEqual({});
+  it("when synthesized, then the platform's only security group is the ALB's (each service and data store has its own)", () => {
+    for (const stacks of [dev, prd]) {
+      expect(Object.keys(resourcesOf(stacks.platform!, "aws_security_group"))).toEqual(["alb_sg_sg"]);
+    }
   });
 });
 
@@ -259,6 +261,40 @@ describe("cross-stack references", () => {
         }
       }
     }
+  });
+
+  it("when platform places the ALB, then it reads the VPC and public subnets from network's state (S3 key prod/network.tfstate)", () => {
+    const remotes = dataOf(prd.platform!, "terraform_remote_state");
+    expect(Object.values(remotes)).toEqual([
+      expect.objectContaining({
+        backend: "s3",
+        config: expect.objectContaining({
+          bucket: "fargate-connect-prod-tfstate-123456789012",
+          key: "prod/network.tfstate",
+        }),
+      }),
+    ]);
+    const [name] = Object.keys(remotes);
+    const alb = onlyResource(prd.platform!, "aws_lb");
+    expect(alb.subnets).toHaveLength(3);
+    for (const subnet of alb.subnets as string[]) {
+      expect(subnet).toMatch(
+        new RegExp(`^\\$\\{data\\.terraform_remote_state\\.${name}\\.outputs\\.\\w+public\\w+\\}$`),
+      );
+    }
+    expect(onlyResource(prd.platform!, "aws_security_group").vpc_id).toMatch(
+      new RegExp(`^\\$\\{data\\.terraform_remote_state\\.${name}\\.outputs\\.\\w+vpc\\w+\\}$`),
+    );
+  });
+
+  it("when an environment keeps local state, then platform reads network's local state file", () => {
+    const { stacks } = synthApp(parseEnvConfig("sandbox", { ...devConfig, state: undefined }));
+    expect(Object.values(dataOf(stacks.platform!, "terraform_remote_state"))).toEqual([
+      expect.objectContaining({
+        backend: "local",
+        config: { path: "../../../terraform-state/sandbox/network.tfstate" },
+      }),
+    ]);
   });
 
   it("when a role in a later stack is granted on the platform key, then the grant lands in that stack and the key policy is untouched", () => {
@@ -316,6 +352,12 @@ describe("stable addresses", () => {
       "aws_s3_bucket_versioning.log_pipeline_bucket_versioning",
       "aws_kinesis_firehose_delivery_stream.log_pipeline_stream",
       "aws_cloudwatch_log_group.log_pipeline_log_group",
+      "aws_ecr_repository.ecr_caller_repository",
+      "aws_ecr_repository.ecr_responder_repository",
+      "aws_lb.alb_alb",
+      "aws_s3_bucket.alb_access_logs_bucket",
+      "aws_cloudwatch_log_group.waf_logs",
+      "aws_wafv2_web_acl.waf_acl",
     ],
     data: [
       "aws_kms_key.data_key_key",
