@@ -3,6 +3,7 @@ import type { EnvConfig } from "../config";
 import { DataStack } from "./data";
 import { NetworkStack } from "./network";
 import { PlatformStack } from "./platform";
+import { ServicesStack } from "./services";
 import { StateStack } from "./state";
 
 export interface EnvironmentStacks {
@@ -10,6 +11,7 @@ export interface EnvironmentStacks {
   readonly network: NetworkStack;
   readonly platform: PlatformStack;
   readonly data: DataStack;
+  readonly services: ServicesStack;
 }
 
 /** Every stack of one environment, in dependency order. The state stack exists only with a state bucket. */
@@ -20,5 +22,6 @@ export function createStacks(scope: Construct, config: EnvConfig): EnvironmentSt
   const network = new NetworkStack(scope, "network", { config });
   const platform = new PlatformStack(scope, "platform", { config, network });
   const data = new DataStack(scope, "data", { config, network, platform });
-  return { state, network, platform, data };
+  const services = new ServicesStack(scope, "services", { config, network, platform, data });
+  return { state, network, platform, data, services };
 }

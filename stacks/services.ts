@@ -2,22 +2,20 @@ import { TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
 import type { EnvConfig } from "../config";
 import { failureModeParameterName } from "../config/failure-mode-parameter";
+import { APP_PORT } from "../config/schema";
 import type { ServiceConfig } from "../config/services-schema";
 import { EcsService, type CapacityProviderItem, type ContainerSecret } from "../modules/ecs-service";
 import { FcStack } from "./fc-stack";
 import type { NetworkAttributes } from "./network";
 import { output } from "./outputs";
-import type { PlatformAttributes } from "./platform";
+import type { AppName, PlatformAttributes } from "./platform";
 
-/** Both apps listen on this port in their containers (PORT), and Service Connect aliases use it. */
-export const APP_PORT = 8080;
+/** Both apps listen on APP_PORT (the apps' PORT default); Service Connect aliases use it too. */
 /** How the caller reaches the responder: Service Connect's client alias, http://responder:8080. */
 export const RESPONDER_CLIENT_ALIAS = { dnsName: "responder", port: APP_PORT } as const;
 export const CALLER_CLIENT_ALIAS = { dnsName: "caller", port: APP_PORT } as const;
 /** The caller's rule on the ALB listeners. */
 const CALLER_RULE_PRIORITY = 100;
-
-export type AppName = "caller" | "responder";
 
 /** What the services need from the platform's edge: the ALB and the image repositories. */
 export interface EdgeAttributes {

@@ -132,9 +132,12 @@ export function hasWildcardPrincipal(s: Statement): boolean {
 
 /** Conditions that pin a service principal to this account or a resource (confused-deputy guard). */
 export function isScopedByCondition(s: Statement): boolean {
-  return s.conditions.some((c) =>
-    /^aws:(SourceAccount|SourceArn|SourceOrgID|PrincipalAccount|PrincipalOrgID|SourceVpce?|ResourceAccount)$/i.test(
-      c.variable,
-    ),
+  return s.conditions.some(
+    (c) =>
+      /^aws:(SourceAccount|SourceArn|SourceOrgID|PrincipalAccount|PrincipalOrgID|SourceVpce?|ResourceAccount)$/i.test(
+        c.variable,
+      ) ||
+      // Firehose documents its trust with sts:ExternalId = the account id instead of aws:SourceAccount.
+      /^sts:ExternalId$/i.test(c.variable),
   );
 }

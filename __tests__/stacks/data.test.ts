@@ -27,7 +27,7 @@ beforeAll(() => {
   const config = loadConfig("prod");
   const { data } = createStacks(app, config);
   class ConsumerStack extends FcStack {}
-  const services = new ConsumerStack(app, "services", { config });
+  const services = new ConsumerStack(app, "consumer", { config });
   for (const [store, attrs] of Object.entries({ redis: data.redis, mysql: data.mysql })) {
     for (const [name, value] of Object.entries(attrs)) output(services, `${store}_${name}`, value, name);
   }
@@ -36,7 +36,7 @@ beforeAll(() => {
   const read = (name: string) =>
     JSON.parse(readFileSync(join(outdir, "stacks", name, "cdk.tf.json"), "utf8")) as TfJson;
   prd = Object.fromEntries(["network", "platform", "data"].map((n) => [n, read(n)]));
-  consumer = read("services");
+  consumer = read("consumer");
 });
 
 const remoteKeys = (json: TfJson) =>

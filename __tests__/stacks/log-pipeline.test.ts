@@ -27,7 +27,7 @@ beforeAll(() => {
   const app = new App({ outdir });
   const stacks = createStacks(app, loadConfig("prod"));
   class ConsumerStack extends FcStack {}
-  const consumer = new ConsumerStack(app, "services", { config: loadConfig("prod") });
+  const consumer = new ConsumerStack(app, "consumer", { config: loadConfig("prod") });
   stacks.platform.logPipeline.grantPutRecords(
     new ServiceRole(consumer, "task", { name: "fc-prod-caller-task", assumedBy: "ecs-tasks.amazonaws.com" }),
   );
@@ -35,7 +35,7 @@ beforeAll(() => {
   const read = (name: string) =>
     JSON.parse(readFileSync(join(outdir, "stacks", name, "cdk.tf.json"), "utf8")) as TfJson;
   platform = read("platform");
-  services = read("services");
+  services = read("consumer");
 });
 
 describe("platform stack: log pipeline from config", () => {

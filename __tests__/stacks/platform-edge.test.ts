@@ -242,12 +242,12 @@ describe("WAF", () => {
   });
 
   it("when logging, then it goes to a KMS-encrypted aws-waf-logs-* group with retention, authorization and cookie redacted", () => {
-    expect(onlyResource(prod, "aws_cloudwatch_log_group")).toMatchObject({
+    expect(resourcesOf(prod, "aws_cloudwatch_log_group").waf_logs).toMatchObject({
       name: "aws-waf-logs-fc-prod",
       retention_in_days: 90,
       kms_key_id: "${aws_kms_key.platform_key_key.arn}",
     });
-    expect(onlyResource(dev, "aws_cloudwatch_log_group")).toMatchObject({ retention_in_days: 14 });
+    expect(resourcesOf(dev, "aws_cloudwatch_log_group").waf_logs).toMatchObject({ retention_in_days: 14 });
     expect(onlyResource(prod, "aws_wafv2_web_acl_logging_configuration")).toMatchObject({
       resource_arn: "${aws_wafv2_web_acl.waf_acl.arn}",
       log_destination_configs: ["${aws_cloudwatch_log_group.waf_logs.arn}"],

@@ -38,8 +38,8 @@ function filesUnder(dir: string): Record<string, string> {
 
 describe("every environment", () => {
   it("when each environment is synthesized, then it writes its stacks (state only with a state bucket)", () => {
-    expect(Object.keys(dev).sort()).toEqual(["data", "network", "platform", "state"]);
-    expect(Object.keys(prd).sort()).toEqual(["data", "network", "platform", "state"]);
+    expect(Object.keys(dev).sort()).toEqual(["data", "network", "platform", "services", "state"]);
+    expect(Object.keys(prd).sort()).toEqual(["data", "network", "platform", "services", "state"]);
     for (const { stacks } of Object.values(synthesized)) {
       for (const json of Object.values(stacks)) expect(Object.keys(json.resource).length).toBeGreaterThan(0);
     }
@@ -75,7 +75,7 @@ describe("every environment", () => {
 describe("backends", () => {
   it("when no state bucket is configured, then every stack uses a repo-relative local backend", () => {
     const { stacks } = synthApp(parseEnvConfig("sandbox", { ...devConfig, state: undefined }));
-    expect(Object.keys(stacks).sort()).toEqual(["data", "network", "platform"]);
+    expect(Object.keys(stacks).sort()).toEqual(["data", "network", "platform", "services"]);
     expect(stacks.network!.terraform.backend).toEqual({
       local: { path: "../../../terraform-state/sandbox/network.tfstate" },
     });
@@ -302,7 +302,7 @@ describe("cross-stack references", () => {
     const app = new App({ outdir });
     const stacks = createStacks(app, loadConfig("prod"));
     class ConsumerStack extends FcStack {}
-    const consumer = new ConsumerStack(app, "services", { config: loadConfig("prod") });
+    const consumer = new ConsumerStack(app, "consumer", { config: loadConfig("prod") });
     stacks.platform.kmsKey.grantDecrypt(
       new ServiceRole(consumer, "task", { name: "fc-t", assumedBy: "ecs-tasks.amazonaws.com" }),
     );
@@ -310,7 +310,7 @@ describe("cross-stack references", () => {
     const read = (name: string) =>
       JSON.parse(readFileSync(join(outdir, "stacks", name, "cdk.tf.json"), "utf8")) as TfJson;
     const platform = read("platform");
-    const services = read("services");
+    const services = read("consumer");
     expect(JSON.stringify(platform.data)).not.toContain("iam_role");
     const grant = dataOf(services, "aws_iam_policy_document").task_policy_document!.statement as {
       resources: string[];
