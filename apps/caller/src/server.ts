@@ -1,3 +1,5 @@
+// First import: starts tracing (when configured) before express, redis and mysql2 are loaded.
+import "../../shared/src/start-tracing";
 import { CircuitBreaker } from "../../shared/src/circuit-breaker";
 import { ServiceClient } from "../../shared/src/http-client";
 import { closeRedis } from "../../shared/src/redis";

@@ -1,3 +1,5 @@
+// First import: starts tracing (when configured) before express, redis and mysql2 are loaded.
+import "../../shared/src/start-tracing";
 import { createMysqlPool } from "../../shared/src/mysql";
 import { closeRedis } from "../../shared/src/redis";
 import { createServiceBasics } from "../../shared/src/service-basics";

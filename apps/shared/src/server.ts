@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import type { Express } from "express";
 import { AppConfigError, type BaseConfig } from "./config";
 import { flushLogger, type Logger } from "./logger";
+import { stopTracing } from "./start-tracing";
 
 /** Shared by the app (readiness, Connection: close) and the server (shutdown). */
 export class Lifecycle {
@@ -92,10 +93,13 @@ export function runService(
       console.log(`${SERVICE_NAME} listening on ${running.url}`);
       const onSignal = (signal: NodeJS.Signals) => {
         setTimeout(() => process.exit(1), SHUTDOWN_TIMEOUT_MS + 2_000).unref();
-        running.shutdown(signal).then(
-          () => process.exit(0),
-          () => process.exit(1),
-        );
+        running
+          .shutdown(signal)
+          .then(() => stopTracing(1_000))
+          .then(
+            () => process.exit(0),
+            () => process.exit(1),
+          );
       };
       process.once("SIGTERM", onSignal);
       process.once("SIGINT", onSignal);
