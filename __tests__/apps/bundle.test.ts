@@ -27,6 +27,8 @@ interface Started {
   readonly child: ChildProcessWithoutNullStreams;
   readonly url: string;
   readonly exit: Promise<number | null>;
+  /** Everything printed so far. */
+  readonly stdout: () => string;
 }
 
 /** Starts a bundle with only the given environment and waits for "<name> listening on <url>". */
@@ -35,16 +37,18 @@ async function run(bundle: string, env: Record<string, string>): Promise<Started
     env: { PATH: process.env.PATH, HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "warn", ...env },
   });
   const exit = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  let stdout = "";
   let stderr = "";
   child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
   const url = await new Promise<string>((res, rej) => {
     child.stdout.on("data", (c: Buffer) => {
-      const m = /listening on (http:\/\/\S+)/.exec(c.toString());
+      stdout += c.toString();
+      const m = /listening on (http:\/\/[^\s"]+)/.exec(stdout);
       if (m) res(m[1]!);
     });
-    void exit.then((code) => rej(new Error(`exited ${code}: ${stderr}`)));
+    void exit.then((code) => rej(new Error(`exited ${code}: ${stdout}${stderr}`)));
   });
-  return { child, url, exit };
+  return { child, url, exit, stdout: () => stdout };
 }
 
 /** A stand-in OTLP/HTTP collector: keeps every JSON body posted to /v1/traces. */
@@ -83,21 +87,37 @@ describe("production bundle", () => {
     expect(caller.packages.some((p) => p.includes("cdktf") || p.includes("winston"))).toBe(false);
   });
 
-  it("when the caller bundle starts, then it prints its URL, serves /healthz, and exits 0 on SIGTERM", async () => {
+  it("when the caller bundle starts, then it logs its URL as JSON, serves /healthz, and exits 0 on SIGTERM", async () => {
     const app = await run(caller.bundle, { REDIS_URL: "redis://127.0.0.1:6379" });
+    // Every line is JSON, the startup line included, even at LOG_LEVEL=warn.
+    expect(JSON.parse(app.stdout().trim().split("\n")[0]!)).toMatchObject({
+      message: expect.stringMatching(/^caller listening on http/),
+      url: app.url,
+    });
     const health = await fetch(`${app.url}/healthz`);
     expect(health.status).toBe(200);
     app.child.kill("SIGTERM");
     expect(await app.exit).toBe(0);
   });
 
-  it("when a variable is invalid, then the bundle exits 1 naming it", async () => {
+  it("when a variable is invalid, then the bundle exits 1 with one JSON line naming it", async () => {
     const child = spawn(process.execPath, [caller.bundle], { env: { PATH: process.env.PATH, PORT: "99999" } });
-    let stderr = "";
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    let stdout = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
     const code = await new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
     expect(code).toBe(1);
-    expect(stderr).toContain('PORT: got "99999"; expected an integer from 0 to 65535');
+    const lines = stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: "error",
+        service: "caller",
+        errorType: "config_invalid",
+        error: expect.stringContaining('PORT: got "99999"; expected an integer from 0 to 65535'),
+      }),
+    ]);
   });
 });
 
