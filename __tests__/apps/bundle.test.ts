@@ -157,35 +157,33 @@ describe("production bundle with tracing", () => {
     }
   });
 
-  it("when the collector is down or never answers, then every request still succeeds and SIGTERM still exits 0 promptly", async () => {
-    const blackhole = createServer(() => undefined); // accepts, never answers
-    await new Promise<void>((r) => blackhole.listen(0, "127.0.0.1", r));
-    const silent = `http://127.0.0.1:${(blackhole.address() as AddressInfo).port}`;
-    try {
-      for (const endpoint of [`http://127.0.0.1:${CLOSED_PORT}`, silent]) {
+  // Two endpoints: nothing listening, and a collector that accepts but never answers.
+  for (const kind of ["refuses connections", "never answers"] as const) {
+    it(`when the collector ${kind}, then every request still succeeds and SIGTERM still exits 0 promptly`, async () => {
+      const blackhole = createServer(() => undefined);
+      await new Promise<void>((r) => blackhole.listen(0, "127.0.0.1", r));
+      const port = kind === "never answers" ? (blackhole.address() as AddressInfo).port : CLOSED_PORT;
+      try {
         const app = await run(caller.bundle, {
-          OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+          OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
           REDIS_KEY_PREFIX: uniquePrefix(),
           RESPONDER_URL: `http://127.0.0.1:${CLOSED_PORT}`,
         });
         const statuses = await Promise.all(
           Array.from({ length: 20 }, () => fetch(`${app.url}/work?ms=1`).then((r) => r.status)),
         );
-        expect(
-          statuses.every((s) => s === 200),
-          endpoint,
-        ).toBe(true);
+        expect(statuses).toEqual(Array.from({ length: 20 }, () => 200));
         const started = Date.now();
         app.child.kill("SIGTERM");
         expect(await app.exit).toBe(0);
-        // The span flush at exit is capped at 1 s, whatever the collector does.
+        // The span flush at exit is capped at 1 s, whatever the collector does (generous: shared CPU).
         expect(Date.now() - started).toBeLessThan(8_000);
+      } finally {
+        blackhole.closeAllConnections();
+        await new Promise((r) => blackhole.close(r));
       }
-    } finally {
-      blackhole.closeAllConnections();
-      await new Promise((r) => blackhole.close(r));
-    }
-  });
+    }, 60_000);
+  }
 });
 
 describe("the apps' manifest (apps/package.json, the npm workspace the images install)", () => {
