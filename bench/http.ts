@@ -1,5 +1,8 @@
 // bench:http — autocannon, 50 connections, ~10 s per target, each server in its own process.
+// BENCH_TRACING=1 turns OpenTelemetry on in both services, exporting to a local sink collector.
 import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import autocannon from "autocannon";
 
@@ -10,6 +13,22 @@ const CONNECTIONS = 50;
 const prefix = `bench:${process.pid}:`;
 // Request logs off by default (BENCH_LOG_LEVEL=info measures them too: ~1 JSON line per request to stdout).
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? "error";
+const TRACING = process.env.BENCH_TRACING === "1";
+
+/** Accepts OTLP/HTTP exports and drops them: the apps pay for tracing and exporting, not a collector. */
+async function sinkCollector(): Promise<{ url: string; receivedBytes: () => number; close: () => void }> {
+  let bytes = 0;
+  const server = createServer((req, res) => {
+    req.on("data", (c: Buffer) => (bytes += c.length));
+    req.on("end", () => res.writeHead(200, { "content-type": "application/json" }).end("{}"));
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    receivedBytes: () => bytes,
+    close: () => server.close(),
+  };
+}
 
 /** Starts a server script and resolves with the URL it prints ("<name> listening on <url>"). */
 function start(script: string, env: NodeJS.ProcessEnv): Promise<{ url: string; child: ChildProcess }> {
@@ -41,7 +60,8 @@ async function run(
 }
 
 async function main(): Promise<void> {
-  const common = { REDIS_KEY_PREFIX: prefix };
+  const sink = TRACING ? await sinkCollector() : undefined;
+  const common = { REDIS_KEY_PREFIX: prefix, ...(sink ? { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url } : {}) };
   const hello = await start("bench/hello.ts", {});
   const responder = await start("apps/responder/src/server.ts", { ...common, SERVICE_NAME: "responder" });
   const caller = await start("apps/caller/src/server.ts", { ...common, RESPONDER_URL: responder.url });
@@ -61,7 +81,10 @@ async function main(): Promise<void> {
     results.push(await run("caller GET / (fan-out)", `${caller.url}/`));
 
     const base = results[0]!.rps;
-    console.log(`autocannon: ${CONNECTIONS} connections, ${DURATION_SEC} s per target, service LOG_LEVEL=${LOG_LEVEL}`);
+    console.log(
+      `autocannon: ${CONNECTIONS} connections, ${DURATION_SEC} s per target, service LOG_LEVEL=${LOG_LEVEL}, ` +
+        `tracing ${sink ? `on (${Math.round(sink.receivedBytes() / 1_048_576)} MB of OTLP received)` : "off"}`,
+    );
     console.table(
       results.map((r) => ({
         target: r.title,
@@ -83,6 +106,7 @@ async function main(): Promise<void> {
     for (const [name, ok] of Object.entries(checks)) console.log(`${ok ? "met   " : "MISSED"} ${name}`);
   } finally {
     for (const child of children) child.kill("SIGTERM");
+    sink?.close();
   }
 }
 

@@ -1,57 +1,224 @@
-import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { readdirSync, readFileSync, mkdtempSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { isBuiltin } from "node:module";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { buildSync } from "esbuild";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildApp, INSTRUMENTED_PACKAGES, NODE_TARGET, type BuiltApp } from "../../scripts/build-app";
+import { createTestDatabase, uniquePrefix } from "./harness";
 
 const ROOT = resolve(__dirname, "../..");
+const CLOSED_PORT = 1;
 
-// The Dockerfiles ship exactly this bundle; build it the same way and run it as the container would.
+// The Dockerfile ships exactly this output (scripts/build-app.ts); run it as the container would.
+let caller: BuiltApp;
+let responder: BuiltApp;
+beforeAll(async () => {
+  const out = mkdtempSync(join(tmpdir(), "fc-bundle-"));
+  [caller, responder] = await Promise.all([
+    buildApp({ app: "caller", outDir: join(out, "caller") }),
+    buildApp({ app: "responder", outDir: join(out, "responder") }),
+  ]);
+});
+
+interface Started {
+  readonly child: ChildProcessWithoutNullStreams;
+  readonly url: string;
+  readonly exit: Promise<number | null>;
+  /** Everything printed so far. */
+  readonly stdout: () => string;
+}
+
+/** Starts a bundle with only the given environment and waits for "<name> listening on <url>". */
+async function run(bundle: string, env: Record<string, string>): Promise<Started> {
+  const child = spawn(process.execPath, [bundle], {
+    env: { PATH: process.env.PATH, HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "warn", ...env },
+  });
+  const exit = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  let stdout = "";
+  let stderr = "";
+  child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+  const url = await new Promise<string>((res, rej) => {
+    child.stdout.on("data", (c: Buffer) => {
+      stdout += c.toString();
+      const m = /listening on (http:\/\/[^\s"]+)/.exec(stdout);
+      if (m) res(m[1]!);
+    });
+    void exit.then((code) => rej(new Error(`exited ${code}: ${stdout}${stderr}`)));
+  });
+  return { child, url, exit, stdout: () => stdout };
+}
+
+/** A stand-in OTLP/HTTP collector: keeps every JSON body posted to /v1/traces. */
+async function fakeCollector(): Promise<{ url: string; bodies: OtlpBody[]; close: () => Promise<void> }> {
+  const bodies: OtlpBody[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      if (req.url === "/v1/traces") bodies.push(JSON.parse(Buffer.concat(chunks).toString()) as OtlpBody);
+      res.writeHead(200, { "content-type": "application/json" }).end("{}");
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    bodies,
+    close: () => new Promise((r) => (server.closeAllConnections(), server.close(() => r()))),
+  };
+}
+
+interface OtlpBody {
+  resourceSpans: {
+    resource: { attributes: { key: string; value: { stringValue?: string } }[] };
+    scopeSpans: { scope: { name: string }; spans: { name: string; traceId: string }[] }[];
+  }[];
+}
+
 describe("production bundle", () => {
-  let bundle: string;
-  beforeAll(() => {
-    bundle = join(mkdtempSync(join(tmpdir(), "fc-bundle-")), "server.js");
-    buildSync({
-      entryPoints: [join(ROOT, "apps/caller/src/server.ts")],
-      bundle: true,
-      platform: "node",
-      target: "node20",
-      outfile: bundle,
-      logLevel: "silent",
-    });
+  it("when built, then it targets the images' Node and leaves exactly the instrumented packages to node_modules", () => {
+    expect(NODE_TARGET).toBe("node22");
+    expect(caller.externals).toEqual(["express", "redis"]);
+    expect(responder.externals).toEqual([...INSTRUMENTED_PACKAGES].sort());
+    expect(caller.packages).toContain("node_modules/@redis/client");
+    expect(caller.packages).not.toContain("node_modules/mysql2");
+    expect(caller.packages.some((p) => p.includes("cdktf") || p.includes("winston"))).toBe(false);
   });
 
-  it("when the caller bundle starts, then it prints its URL, serves /healthz, and exits 0 on SIGTERM", async () => {
-    const child = spawn(process.execPath, [bundle], {
-      env: {
-        PATH: process.env.PATH,
-        HOST: "127.0.0.1",
-        PORT: "0",
-        LOG_LEVEL: "warn",
-        REDIS_URL: "redis://127.0.0.1:6379",
-      },
+  it("when the caller bundle starts, then it logs its URL as JSON, serves /healthz, and exits 0 on SIGTERM", async () => {
+    const app = await run(caller.bundle, { REDIS_URL: "redis://127.0.0.1:6379" });
+    // Every line is JSON, the startup line included, even at LOG_LEVEL=warn.
+    expect(JSON.parse(app.stdout().trim().split("\n")[0]!)).toMatchObject({
+      message: expect.stringMatching(/^caller listening on http/),
+      url: app.url,
     });
-    const url = await new Promise<string>((res, rej) => {
-      child.stdout.on("data", (c: Buffer) => {
-        const m = /caller listening on (http:\/\/\S+)/.exec(c.toString());
-        if (m) res(m[1]!);
-      });
-      child.once("exit", (code) => rej(new Error(`exited ${code}`)));
-    });
-    const health = await fetch(`${url}/healthz`);
+    const health = await fetch(`${app.url}/healthz`);
     expect(health.status).toBe(200);
-    const exit = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-    child.kill("SIGTERM");
-    expect(await exit).toBe(0);
+    app.child.kill("SIGTERM");
+    expect(await app.exit).toBe(0);
   });
 
-  it("when a variable is invalid, then the bundle exits 1 naming it", async () => {
-    const child = spawn(process.execPath, [bundle], { env: { PATH: process.env.PATH, PORT: "99999" } });
-    let stderr = "";
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+  it("when a variable is invalid, then the bundle exits 1 with one JSON line naming it", async () => {
+    const child = spawn(process.execPath, [caller.bundle], { env: { PATH: process.env.PATH, PORT: "99999" } });
+    let stdout = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
     const code = await new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
     expect(code).toBe(1);
-    expect(stderr).toContain('PORT: got "99999"; expected an integer from 0 to 65535');
+    const lines = stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: "error",
+        service: "caller",
+        errorType: "config_invalid",
+        error: expect.stringContaining('PORT: got "99999"; expected an integer from 0 to 65535'),
+      }),
+    ]);
+  });
+});
+
+describe("production bundle with tracing", () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  it("when OTEL_EXPORTER_OTLP_ENDPOINT is set, then the bundled responder exports http, express, redis and mysql2 spans, flushed on SIGTERM", async () => {
+    const collector = await fakeCollector();
+    try {
+      const app = await run(responder.bundle, {
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+        OTEL_SERVICE_NAME: "responder",
+        REDIS_KEY_PREFIX: uniquePrefix(),
+        MYSQL_DATABASE: db.name,
+      });
+      expect((await fetch(`${app.url}/data`)).status).toBe(200);
+      // The batch processor would wait 5 s: spans arriving now were flushed by the shutdown.
+      app.child.kill("SIGTERM");
+      expect(await app.exit).toBe(0);
+      const resourceSpans = collector.bodies.flatMap((b) => b.resourceSpans);
+      const serviceNames = resourceSpans.flatMap((r) =>
+        r.resource.attributes.filter((a) => a.key === "service.name").map((a) => a.value.stringValue),
+      );
+      expect(new Set(serviceNames)).toEqual(new Set(["responder"]));
+      const scopes = new Set(resourceSpans.flatMap((r) => r.scopeSpans.map((s) => s.scope.name)));
+      for (const lib of ["http", "express", "redis", "mysql2"]) {
+        expect(scopes, lib).toContain(`@opentelemetry/instrumentation-${lib}`);
+      }
+    } finally {
+      await collector.close();
+    }
+  });
+
+  // Two endpoints: nothing listening, and a collector that accepts but never answers.
+  for (const kind of ["refuses connections", "never answers"] as const) {
+    it(`when the collector ${kind}, then every request still succeeds and SIGTERM still exits 0 promptly`, async () => {
+      const blackhole = createServer(() => undefined);
+      await new Promise<void>((r) => blackhole.listen(0, "127.0.0.1", r));
+      const port = kind === "never answers" ? (blackhole.address() as AddressInfo).port : CLOSED_PORT;
+      try {
+        const app = await run(caller.bundle, {
+          OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+          REDIS_KEY_PREFIX: uniquePrefix(),
+          RESPONDER_URL: `http://127.0.0.1:${CLOSED_PORT}`,
+        });
+        const statuses = await Promise.all(
+          Array.from({ length: 20 }, () => fetch(`${app.url}/work?ms=1`).then((r) => r.status)),
+        );
+        expect(statuses).toEqual(Array.from({ length: 20 }, () => 200));
+        const started = Date.now();
+        app.child.kill("SIGTERM");
+        expect(await app.exit).toBe(0);
+        // The span flush at exit is capped at 1 s, whatever the collector does (generous: shared CPU).
+        expect(Date.now() - started).toBeLessThan(8_000);
+      } finally {
+        blackhole.closeAllConnections();
+        await new Promise((r) => blackhole.close(r));
+      }
+    }, 60_000);
+  }
+});
+
+describe("the apps' manifest (apps/package.json, the npm workspace the images install)", () => {
+  const manifest = (path: string) =>
+    JSON.parse(readFileSync(join(ROOT, path), "utf8")) as {
+      dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
+  const apps = manifest("apps/package.json");
+  const root = manifest("package.json");
+
+  it("when an app file imports a package, then apps/package.json declares it", () => {
+    const files = readdirSync(join(ROOT, "apps"), { recursive: true, encoding: "utf8" }).filter(
+      (f) => f.endsWith(".ts") && !f.includes("node_modules"),
+    );
+    const imported = new Set<string>();
+    for (const file of files) {
+      for (const [, spec] of readFileSync(join(ROOT, "apps", file), "utf8").matchAll(/from "([^".][^"]*)"/g)) {
+        if (isBuiltin(spec!)) continue;
+        imported.add(
+          spec!
+            .split("/")
+            .slice(0, spec!.startsWith("@") ? 2 : 1)
+            .join("/"),
+        );
+      }
+    }
+    const undeclared = [...imported].filter((name) => !(name in apps.dependencies));
+    expect(undeclared).toEqual([]);
+  });
+
+  it("when a package is declared by both the root and the apps, then the versions are the same", () => {
+    const all = (m: typeof apps) => ({ ...m.dependencies, ...m.devDependencies });
+    const rootAll = all(root);
+    const differing = Object.entries(all(apps)).filter(([name, v]) => name in rootAll && rootAll[name] !== v);
+    expect(differing).toEqual([]);
   });
 });

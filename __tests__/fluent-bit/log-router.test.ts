@@ -6,6 +6,7 @@ import { Token } from "cdktf";
 import request from "supertest";
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { CpuWorkPool } from "../../apps/shared/src/cpu-work";
 import { baseConfigShape, parseAppConfig } from "../../apps/shared/src/config";
 import { FailureModeSource } from "../../apps/shared/src/failure-mode";
 import { createBaseApp } from "../../apps/shared/src/http-app";
@@ -198,8 +199,9 @@ describe("log router: filters on the apps' real log lines", () => {
     const app = createBaseApp({
       config: parseAppConfig(z.object(baseConfigShape), { SERVICE_NAME: "caller" }),
       logger,
-      failureModes: new FailureModeSource({ logger, ttlMs: 0 }),
+      failureModes: new FailureModeSource({ logger, ttlMs: 0, timeoutMs: 1_000 }),
       lifecycle: new Lifecycle(),
+      cpuWork: new CpuWorkPool({ maxConcurrent: 1, maxQueued: 1 }),
       readiness: { dependency: async () => (dependencyUp ? undefined : Promise.reject(new Error("down"))) },
       routes: () => undefined,
     });

@@ -569,7 +569,7 @@ export const RULES: readonly Rule[] = [
         const bad = c.secrets.filter((s) => {
           // A cross-stack output resolves to the other stack's expression first.
           // `<secret-arn>:<json-key>:<stage>:<version>` picks one key of a JSON secret: check the ARN part.
-          const arn = /^(\$\{[^}]+\})(?::[^:]*){3}$/.exec(s.valueFrom)?.[1] ?? s.valueFrom;
+          const arn = /^(\$\{[^}]+\})(?::[^:]*){3}$/.exec(String(s.valueFrom))?.[1] ?? s.valueFrom;
           const v = String(ctx.env.resolve(task.stack, arn).value ?? "");
           return !(/^arn:[^:]+:(secretsmanager|ssm):/.test(v) || /^\/[\w./-]+$/.test(v) || SECRET_STORE_REF.test(v));
         });

@@ -1,3 +1,5 @@
+// First import: starts tracing (when configured) before express, redis and mysql2 are loaded.
+import "../../shared/src/start-tracing";
 import { CircuitBreaker } from "../../shared/src/circuit-breaker";
 import { ServiceClient } from "../../shared/src/http-client";
 import { closeRedis } from "../../shared/src/redis";
@@ -12,7 +14,7 @@ export async function startCaller(
 ): Promise<RunningServer & { deps: CallerDeps }> {
   const config = loadCallerConfig(env);
   const basics = createServiceBasics(config, opts);
-  const { logger, redis, lifecycle } = basics;
+  const { logger, redis, lifecycle, cpuWork } = basics;
   const responder = new ServiceClient({
     name: "responder",
     baseUrl: config.RESPONDER_URL,
@@ -35,10 +37,10 @@ export async function startCaller(
     flushLogs: opts.flushLogs,
     closeResources: async () => {
       responder.close();
-      await closeRedis(redis);
+      await Promise.allSettled([closeRedis(redis), cpuWork.close()]);
     },
   });
   return { ...running, deps };
 }
 
-if (require.main === module) runService(startCaller);
+if (require.main === module) runService("caller", startCaller);

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import winston from "winston";
+import { currentSpanIds } from "./trace-ids";
 
 export type Logger = winston.Logger;
 
@@ -23,6 +24,9 @@ export function createLogger(opts: { service: string; level?: string; stream?: N
   const addRequestId = winston.format((info) => {
     const requestId = currentRequestId();
     if (requestId && info.requestId === undefined) info.requestId = requestId;
+    // With tracing on, every line inside a span joins its trace (X-Ray/CloudWatch search by traceId).
+    const span = info.traceId === undefined ? currentSpanIds() : undefined;
+    if (span) Object.assign(info, span);
     return info;
   });
   const transport = opts.stream

@@ -1,0 +1,13 @@
+/**
+ * The contract between the apps and the collector sidecar the services stack adds (no OpenTelemetry
+ * import here, so infrastructure code can read it without loading the SDK).
+ */
+
+/** Set on the app container to turn tracing on: the collector's OTLP/HTTP base URL. */
+export const OTEL_ENDPOINT_ENV = "OTEL_EXPORTER_OTLP_ENDPOINT";
+/** Set on the app container: the service name X-Ray shows (falls back to SERVICE_NAME). */
+export const OTEL_SERVICE_NAME_ENV = "OTEL_SERVICE_NAME";
+/** The collector's OTLP/HTTP receiver port (the OTLP default); the apps never use gRPC (4317). */
+export const OTLP_HTTP_PORT = 4318;
+/** What the app container's OTEL_EXPORTER_OTLP_ENDPOINT is in a task (awsvpc: the sidecar is on localhost). */
+export const OTLP_SIDECAR_ENDPOINT = `http://127.0.0.1:${OTLP_HTTP_PORT}`;
