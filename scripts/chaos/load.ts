@@ -44,6 +44,8 @@ export interface StreamSpec {
   readonly retryOnce?: boolean;
   /** The stream's loops end once this returns true (e.g. a flood that lasts as long as the fault). */
   readonly until?: () => boolean;
+  /** A loop ends at its first refused connection (a client behind an ALB never retries a deregistered target). */
+  readonly stopOnRefused?: boolean;
 }
 
 const BODY_KEEP = 2_048;
@@ -153,6 +155,7 @@ export class LoadRun {
         write: spec.write,
         attempts,
       });
+      if (stream.stopOnRefused && attempt.error === "refused") return;
       if (stream.intervalMs > 0) await new Promise((r) => setTimeout(r, stream.intervalMs));
     }
   }

@@ -163,29 +163,55 @@ function redisScenario(
   };
 }
 
-function sigtermScenario(service: ServiceName, fast: boolean): Scenario {
+/**
+ * SIGTERM under 20 keep-alive connections. With `mysqlHung`, MySQL is blackholed first, so requests
+ * are stuck on it when the signal comes and closing the pool meets a silent server.
+ */
+function sigtermScenario(service: ServiceName, fast: boolean, opts: { mysqlHung?: boolean } = {}): Scenario {
   let exitedAt: number | undefined;
   let signalledAt = 0;
+  const until = () => exitedAt !== undefined;
+  // After the listener closes, new connections are refused (behind an ALB the target is
+  // deregistered by then); a reset on a kept-alive socket is the 502 the issue forbids.
+  const allowedErrors = ["refused"] as const;
   return {
-    id: `sigterm-${service}`,
-    row: `SIGTERM of the ${service} under 20 keep-alive connections (ECS stop, Spot reclaim)`,
+    id: opts.mysqlHung ? `sigterm-${service}-mysql-hung` : `sigterm-${service}`,
+    row: opts.mysqlHung
+      ? `SIGTERM of the ${service} while MySQL is blackholed, under 20 keep-alive connections`
+      : `SIGTERM of the ${service} under 20 keep-alive connections (ECS stop, Spot reclaim)`,
     fast,
     prepare: async () => {
       exitedAt = undefined;
     },
-    streams: (ctx) => [
-      stream(
-        ctx,
-        service === "caller" ? "caller GET /" : "responder GET /data",
-        get(ctx.env, service, service === "caller" ? "/" : "/data?limit=5"),
-        // After the listener closes, new connections are refused (behind an ALB the target is
-        // deregistered by then); a reset on a kept-alive socket is the 502 the issue forbids.
-        { statuses: [200], p99Ms: 1_500, maxMs: SHUTDOWN_TIMEOUT_MS, allowedErrors: ["refused"] },
-        { concurrency: 20, intervalMs: 5, until: () => exitedAt !== undefined },
-      ),
-    ],
+    streams: (ctx) =>
+      opts.mysqlHung
+        ? [
+            responderWrites(
+              ctx,
+              { ...mysqlBound(201), maxMs: SHUTDOWN_TIMEOUT_MS, allowedErrors },
+              { concurrency: 10, until, retryOnce: false, stopOnRefused: true },
+            ),
+            responderData(
+              ctx,
+              { ...mysqlBound(200), maxMs: SHUTDOWN_TIMEOUT_MS, allowedErrors },
+              { concurrency: 10, until, stopOnRefused: true },
+            ),
+          ]
+        : [
+            stream(
+              ctx,
+              service === "caller" ? "caller GET /" : "responder GET /data",
+              get(ctx.env, service, service === "caller" ? "/" : "/data?limit=5"),
+              { statuses: [200], p99Ms: 1_500, maxMs: SHUTDOWN_TIMEOUT_MS, allowedErrors },
+              { concurrency: 20, intervalMs: 5, until, stopOnRefused: true },
+            ),
+          ],
     faultMs: () => 0,
     inject: async (ctx) => {
+      if (opts.mysqlHung) {
+        ctx.env.mysqlProxy.setFault({ kind: "blackhole" });
+        await sleep(300);
+      }
       const proc = ctx.env.services[service]!;
       void proc.exited.then((e) => (exitedAt = e.atMs));
       signalledAt = performance.now();
@@ -212,6 +238,7 @@ function sigtermScenario(service: ServiceName, fast: boolean): Scenario {
         { name: "last log line is JSON 'shutdown complete'", ok: isShutdownComplete(last), detail: last.slice(0, 200) },
       );
       ctx.notes.push(`exited ${tookMs ?? "?"} ms after SIGTERM; recovery = time to restart and answer`);
+      ctx.env.mysqlProxy.setFault({ kind: "pass" });
       await ctx.env.startService(service);
     },
     recovered: (ctx) => probe(ctx.env.url(service, "/healthz"), (s) => s === 200),
@@ -381,6 +408,7 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   sigtermScenario("responder", true),
   sigtermScenario("caller", false),
+  sigtermScenario("responder", false, { mysqlHung: true }),
 ];
 
 const ssmBaseline = new WeakMap<ScenarioContext, Record<ServiceName, number>>();
