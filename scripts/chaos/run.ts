@@ -1,5 +1,5 @@
 /**
- * npm run chaos [-- --fast] [-- --only id,id] [-- --report path] [-- --keep-logs]
+ * npm run chaos [-- --fast] [-- --only id,id] [-- --report path] [-- --keep-logs] [-- --apps-root dir]
  * Replays the chaos table against the real services, Redis and MariaDB, on loopback only.
  * Exit code 1 if any scenario misses its bound.
  */
@@ -20,6 +20,8 @@ async function main(): Promise<number> {
       only: { type: "string" },
       report: { type: "string", default: join(root, "chaos-report.json") },
       "keep-logs": { type: "boolean", default: false },
+      // Another checkout's apps (e.g. the commit before a fix), for before/after figures.
+      "apps-root": { type: "string", default: root },
     },
   });
   const only = values.only?.split(",").map((s) => s.trim());
@@ -44,7 +46,7 @@ async function main(): Promise<number> {
 
   console.log(`chaos: ${scenarios.length} scenario(s), fault ${timing.faultMs} ms, loopback only\n`);
   const report = await runSuite({
-    root,
+    root: values["apps-root"],
     scenarios,
     timing,
     keepLogs: values["keep-logs"],

@@ -397,7 +397,7 @@ export const SCENARIOS: readonly Scenario[] = [
         "caller GET /work",
         get(ctx.env, "caller", `/work?ms=${ctx.timing.faultMs >= 3_000 ? 2_000 : 1_000}`),
         { statuses: [200, 429], p99Ms: 10_000, maxMs: 12_000 },
-        { concurrency: 4, intervalMs: 0, until: () => ctx.phase === "recovery" },
+        { concurrency: 4, intervalMs: 100, until: () => ctx.phase === "recovery" },
       ),
       healthz(ctx, "caller", { statuses: [200], p99Ms: 100, maxMs: 500 }),
     ],
