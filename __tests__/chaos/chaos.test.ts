@@ -2,7 +2,7 @@
 // MariaDB and a private redis-server through fault proxies, a few seconds per scenario.
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FAST_TIMING, runScenario, type ScenarioResult } from "../../scripts/chaos/driver";
+import { FAST_TIMING, runScenario, type Scenario, type ScenarioResult } from "../../scripts/chaos/driver";
 import { ChaosEnv } from "../../scripts/chaos/env";
 import { killAllChildren } from "../../scripts/chaos/processes";
 import { SCENARIOS } from "../../scripts/chaos/scenarios";
@@ -43,6 +43,39 @@ describe("chaos (fast subset)", () => {
       ]),
     );
     expect(fast.length).toBeGreaterThanOrEqual(6);
+  });
+
+  it("when a stream misses its bound or the service never recovers, then the row fails and says why", async () => {
+    const impossible: Scenario = {
+      id: "harness-self-check",
+      row: "a bound nothing can meet",
+      fast: true,
+      streams: (ctx) => [
+        {
+          label: "caller GET /healthz",
+          concurrency: 1,
+          intervalMs: 20,
+          maxRequests: 20,
+          timeoutMs: 2_000,
+          request: () => ({ method: "GET", url: ctx.env.url("caller", "/healthz") }),
+          bound: { statuses: [204], p99Ms: 0, maxMs: 0 },
+        },
+      ],
+      inject: async () => undefined,
+      clear: async () => undefined,
+      recovered: async () => false,
+      recoveryBoundMs: 1_000,
+      faultMs: () => 100,
+    };
+    const result = await runScenario(env, impossible, { ...FAST_TIMING, warmupMs: 100, recoveryTimeoutMs: 500 });
+    expect(result.pass).toBe(false);
+    expect(result.failures).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^caller GET \/healthz: outcomes not allowed: 200×\d+$/),
+        expect.stringMatching(/^caller GET \/healthz: p99 \d+ ms ≥ 0$/),
+        "not recovered within 500 ms",
+      ]),
+    );
   });
 
   for (const scenario of fast) {

@@ -40,6 +40,7 @@ export class ChaosEnv {
     readonly mysqlProxy: FaultProxy,
     readonly ssm: FakeSsm,
     private readonly scripts: Record<ServiceName, string>,
+    private readonly nodePath: string,
     readonly ports: Record<ServiceName, number>,
   ) {}
 
@@ -76,12 +77,12 @@ export class ChaosEnv {
         mysqlProxy,
         ssm,
         scripts,
+        join(root, "node_modules"),
         ports,
       );
       env.setMode("caller", "none");
       env.setMode("responder", "none");
-      await env.startService("responder");
-      await env.startService("caller");
+      await Promise.all([env.startService("responder"), env.startService("caller")]);
       return env;
     } catch (error) {
       killAllChildren();
@@ -106,6 +107,7 @@ export class ChaosEnv {
   private serviceEnv(name: ServiceName): NodeJS.ProcessEnv {
     const base: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
+      NODE_PATH: this.nodePath,
       // No ~/.aws: the SDK reads only what is set here.
       HOME: this.workDir,
       SERVICE_NAME: name,
