@@ -399,7 +399,15 @@ export const SCENARIOS: readonly Scenario[] = [
         { statuses: [200, 429], p99Ms: 10_000, maxMs: 12_000 },
         { concurrency: 4, intervalMs: 100, until: () => ctx.phase === "recovery" },
       ),
-      healthz(ctx, "caller", { statuses: [200], p99Ms: 100, maxMs: 500 }),
+      // The figure (under 100 ms), plus scheduler noise when other test files share the CPUs;
+      // CPU work on the event loop would put it near the /work duration (1–2 s) instead.
+      healthz(
+        ctx,
+        "caller",
+        ctx.timing.sharedMachine
+          ? { statuses: [200], p99Ms: 250, maxMs: 1_000 }
+          : { statuses: [200], p99Ms: 100, maxMs: 500 },
+      ),
     ],
     inject: async () => undefined, // the flood runs from the start of the load until the fault clears
     clear: async () => undefined,
