@@ -22,7 +22,7 @@ describe("production bundle", () => {
     });
   });
 
-  it("when the caller bundle starts, then it prints its URL, serves /healthz, and exits 0 on SIGTERM", async () => {
+  it("when the caller bundle starts, then it logs its URL as JSON, serves /healthz, and exits 0 on SIGTERM", async () => {
     const child = spawn(process.execPath, [bundle], {
       env: {
         PATH: process.env.PATH,
@@ -32,12 +32,19 @@ describe("production bundle", () => {
         REDIS_URL: "redis://127.0.0.1:6379",
       },
     });
+    let stdout = "";
     const url = await new Promise<string>((res, rej) => {
       child.stdout.on("data", (c: Buffer) => {
+        stdout += c.toString();
         const m = /caller listening on (http:\/\/\S+)/.exec(c.toString());
         if (m) res(m[1]!);
       });
       child.once("exit", (code) => rej(new Error(`exited ${code}`)));
+    });
+    // Every line is JSON, the startup line included, even at LOG_LEVEL=warn.
+    expect(JSON.parse(stdout.trim().split("\n")[0]!)).toMatchObject({
+      message: expect.stringMatching(/^caller listening on http/),
+      url,
     });
     const health = await fetch(`${url}/healthz`);
     expect(health.status).toBe(200);
@@ -46,12 +53,23 @@ describe("production bundle", () => {
     expect(await exit).toBe(0);
   });
 
-  it("when a variable is invalid, then the bundle exits 1 naming it", async () => {
+  it("when a variable is invalid, then the bundle exits 1 with one JSON line naming it", async () => {
     const child = spawn(process.execPath, [bundle], { env: { PATH: process.env.PATH, PORT: "99999" } });
-    let stderr = "";
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    let stdout = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
     const code = await new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
     expect(code).toBe(1);
-    expect(stderr).toContain('PORT: got "99999"; expected an integer from 0 to 65535');
+    const lines = stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: "error",
+        service: "caller",
+        errorType: "config_invalid",
+        error: expect.stringContaining('PORT: got "99999"; expected an integer from 0 to 65535'),
+      }),
+    ]);
   });
 });

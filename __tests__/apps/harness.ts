@@ -127,3 +127,72 @@ export async function fakeResponder(): Promise<{
       }),
   };
 }
+
+/** Sends a request and resolves with status and elapsed ms; never throws (errors come back as `error`). */
+export async function timedFetch(
+  url: string,
+  init: RequestInit & { timeoutMs?: number } = {},
+): Promise<{ status: number; ms: number; body: unknown; headers: Headers; error?: string }> {
+  const start = Date.now();
+  try {
+    const res = await fetch(url, { ...init, signal: AbortSignal.timeout(init.timeoutMs ?? 10_000) });
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // not JSON
+    }
+    return { status: res.status, ms: Date.now() - start, body, headers: res.headers };
+  } catch (error) {
+    return { status: 0, ms: Date.now() - start, body: undefined, headers: new Headers(), error: (error as Error).name };
+  }
+}
+
+export const postJson = (url: string, body: unknown, headers: Record<string, string> = {}) =>
+  timedFetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
+
+/**
+ * A Redis server of the test's own on a free loopback port, so the test may stop it (never the
+ * machine's 6379). `stop` kills it; `start` brings it back on the same port.
+ */
+export async function privateRedis(): Promise<{ url: string; stop: () => Promise<void>; start: () => Promise<void> }> {
+  const { spawn } = await import("node:child_process");
+  const net = await import("node:net");
+  const port = await new Promise<number>((resolve) => {
+    const probe = net.createServer().listen(0, "127.0.0.1", () => {
+      const p = (probe.address() as AddressInfo).port;
+      probe.close(() => resolve(p));
+    });
+  });
+  let child: ReturnType<typeof spawn> | undefined;
+  const start = async () => {
+    child = spawn(
+      "redis-server",
+      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes"],
+      { stdio: "ignore" },
+    );
+    await eventually(
+      () =>
+        new Promise<boolean>((resolve) => {
+          const s = net.connect(port, "127.0.0.1", () => (s.destroy(), resolve(true)));
+          s.on("error", () => resolve(false));
+        }),
+      5_000,
+    );
+  };
+  const stop = async () => {
+    const c = child;
+    child = undefined;
+    if (!c || c.exitCode !== null) return;
+    const exited = new Promise((r) => c.once("exit", r));
+    c.kill("SIGKILL");
+    await exited;
+  };
+  await start();
+  return { url: `redis://127.0.0.1:${port}`, stop, start };
+}

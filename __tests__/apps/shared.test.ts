@@ -77,6 +77,7 @@ describe("CircuitBreaker", () => {
 
 describe("ServiceClient retries", () => {
   let url: string;
+  const postKeys: (string | string[] | undefined)[] = [];
   let hits = { GET: 0, POST: 0 };
   let close: () => void;
 
@@ -85,6 +86,7 @@ describe("ServiceClient retries", () => {
     const server = createServer((req, res) => {
       const m = req.method as "GET" | "POST";
       hits[m]++;
+      if (m === "POST") postKeys.push(req.headers["idempotency-key"]);
       if (hits[m] <= 2) res.writeHead(503, { "content-type": "application/json" }).end("{}");
       else res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');
     });
@@ -113,10 +115,23 @@ describe("ServiceClient retries", () => {
     expect(hits.GET).toBe(3);
   });
 
-  it("when a POST hits a 503, then it is not retried", async () => {
+  it("when a POST hits 503s, then it is retried with the same generated Idempotency-Key", async () => {
     hits = { GET: 0, POST: 0 };
-    await expect(client().request("POST", "/x", { a: 1 })).rejects.toMatchObject({ reason: "bad_status", status: 503 });
-    expect(hits.POST).toBe(1);
+    postKeys.length = 0;
+    expect(await client().request("POST", "/x", { a: 1 })).toEqual({ ok: true });
+    expect(hits.POST).toBe(3);
+    expect(postKeys[0]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(new Set(postKeys)).toEqual(new Set([postKeys[0]]));
+  });
+
+  it("when a POST is given a key, then that key is sent; a second call gets a new generated key", async () => {
+    hits = { GET: 0, POST: 10 };
+    postKeys.length = 0;
+    await client().request("POST", "/x", { a: 1 }, { idempotencyKey: "order-42" });
+    await client().request("POST", "/x", { a: 1 });
+    await client().request("POST", "/x", { a: 1 });
+    expect(postKeys[0]).toBe("order-42");
+    expect(postKeys[1]).not.toBe(postKeys[2]);
   });
 
   it("when the error is classified, then it is a ServiceCallError", async () => {

@@ -43,7 +43,9 @@ describe("graceful shutdown", () => {
     expect(Date.now() - start).toBeLessThan(5_000);
     expect(svc.deps.redis.isOpen).toBe(false);
     expect(svc.deps.lifecycle.accepting).toBe(false);
-    expect(svc.logs.map((l) => l.message)).toEqual(expect.arrayContaining(["shutting down", "shutdown complete"]));
+    expect(svc.logs.map((l) => l.message)).toEqual(
+      expect.arrayContaining(["shutting down", "shutdown complete; cut short: nothing"]),
+    );
     // After the drain the listener is gone: new connections are refused.
     await expect(get(`${svc.url}/healthz`, new Agent())).rejects.toThrow(/ECONNREFUSED/);
     agent.destroy();

@@ -12,7 +12,7 @@ export async function startCaller(
 ): Promise<RunningServer & { deps: CallerDeps }> {
   const config = loadCallerConfig(env);
   const basics = createServiceBasics(config, opts);
-  const { logger, redis, lifecycle } = basics;
+  const { logger, redis, lifecycle, cpuWork } = basics;
   const responder = new ServiceClient({
     name: "responder",
     baseUrl: config.RESPONDER_URL,
@@ -35,10 +35,10 @@ export async function startCaller(
     flushLogs: opts.flushLogs,
     closeResources: async () => {
       responder.close();
-      await closeRedis(redis);
+      await Promise.allSettled([closeRedis(redis), cpuWork.close()]);
     },
   });
   return { ...running, deps };
 }
 
-if (require.main === module) runService(startCaller);
+if (require.main === module) runService("caller", startCaller);

@@ -1,9 +1,10 @@
 import type { Express } from "express";
+import type { CpuWorkPool } from "../../shared/src/cpu-work";
 import type { FailureModeSource } from "../../shared/src/failure-mode";
 import { createBaseApp } from "../../shared/src/http-app";
 import type { Logger } from "../../shared/src/logger";
-import type { MysqlPool } from "../../shared/src/mysql";
-import type { RedisClient } from "../../shared/src/redis";
+import type { Database } from "../../shared/src/mysql";
+import type { RedisClient, RedisGuard } from "../../shared/src/redis";
 import type { Lifecycle } from "../../shared/src/server";
 import type { ResponderConfig } from "./config";
 import { dataRoutes } from "./routes/data";
@@ -15,30 +16,37 @@ export interface ResponderDeps {
   readonly config: ResponderConfig;
   readonly logger: Logger;
   readonly redis: RedisClient;
-  readonly pool: MysqlPool;
+  readonly redisGuard: RedisGuard;
+  readonly db: Database;
   readonly failureModes: FailureModeSource;
   readonly lifecycle: Lifecycle;
+  readonly cpuWork: CpuWorkPool;
 }
 
 /** Service B: stores messages in MySQL, serves them newest-first through a Redis cache. */
 export function createResponderApp(deps: ResponderDeps): { app: Express; store: MessageStore; probe: DbProbe } {
-  const { config, logger, redis, pool } = deps;
+  const { config, logger, redisGuard, db } = deps;
   const store = new MessageStore({
-    pool,
-    redis,
+    db,
+    redis: redisGuard,
     logger,
     keyPrefix: config.REDIS_KEY_PREFIX,
     cacheTtlSec: config.DATA_CACHE_TTL_SEC,
   });
-  const probe = new DbProbe({ pool, acquireTimeoutMs: config.MYSQL_ACQUIRE_TIMEOUT_MS });
+  const probe = new DbProbe({ db, logger });
+  // Leaving connection_leak gives the pool back, so the lab's fault ends when the mode does.
+  deps.failureModes.onChange((_mode, previous) => {
+    if (previous === "connection_leak") probe.releaseLeaked();
+  });
   const app = createBaseApp({
     config,
     logger,
     failureModes: deps.failureModes,
     lifecycle: deps.lifecycle,
+    cpuWork: deps.cpuWork,
     readiness: {
-      mysql: () => pool.query("SELECT 1"),
-      redis: () => redis.ping(),
+      mysql: () => db.query("SELECT 1"),
+      redis: () => redisGuard.call("ping", (c) => c.ping()),
     },
     routes: (a) => {
       a.use(dataRoutes(store));

@@ -1,4 +1,5 @@
-import { createMysqlPool } from "../../shared/src/mysql";
+import { withDeadline } from "../../shared/src/deadline";
+import { createMysqlPool, Database } from "../../shared/src/mysql";
 import { closeRedis } from "../../shared/src/redis";
 import { createServiceBasics } from "../../shared/src/service-basics";
 import { runService, startServer, type RunningServer, type StartOptions } from "../../shared/src/server";
@@ -12,7 +13,7 @@ export async function startResponder(
 ): Promise<RunningServer & { deps: ResponderDeps }> {
   const config = loadResponderConfig(env);
   const basics = createServiceBasics(config, opts);
-  const { logger, redis, lifecycle } = basics;
+  const { logger, redis, lifecycle, cpuWork } = basics;
   const pool = createMysqlPool({
     host: config.MYSQL_HOST,
     port: config.MYSQL_PORT,
@@ -25,7 +26,12 @@ export async function startResponder(
     connectTimeoutMs: config.MYSQL_CONNECT_TIMEOUT_MS,
     logger,
   });
-  const deps: ResponderDeps = { ...basics, config, pool };
+  const db = new Database({
+    pool,
+    acquireTimeoutMs: config.MYSQL_ACQUIRE_TIMEOUT_MS,
+    queryTimeoutMs: config.MYSQL_QUERY_TIMEOUT_MS,
+  });
+  const deps: ResponderDeps = { ...basics, config, db };
   const { app, store } = createResponderApp(deps);
   try {
     await store.ensureSchema();
@@ -42,10 +48,11 @@ export async function startResponder(
     lifecycle,
     flushLogs: opts.flushLogs,
     closeResources: async () => {
-      await Promise.allSettled([closeRedis(redis), pool.end()]);
+      // pool.end() waits for MySQL to acknowledge each QUIT: bounded so a silent MySQL cannot hold the exit.
+      await Promise.allSettled([closeRedis(redis), withDeadline(pool.end(), 1_000, "mysql pool end"), cpuWork.close()]);
     },
   });
   return { ...running, deps };
 }
 
-if (require.main === module) runService(startResponder);
+if (require.main === module) runService("responder", startResponder);

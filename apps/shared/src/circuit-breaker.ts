@@ -32,7 +32,11 @@ export class CircuitBreaker {
     return this._state;
   }
 
-  async run<T>(call: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `call` unless the circuit is open. Only errors `isFailure` accepts count towards opening
+   * it; any other outcome (e.g. a 4xx: the dependency answered) counts as a success.
+   */
+  async run<T>(call: () => Promise<T>, isFailure: (error: unknown) => boolean = () => true): Promise<T> {
     const state = this.state;
     if (state === "open" || (state === "half_open" && this.trialInFlight)) {
       throw new CircuitOpenError("circuit open: failing fast");
@@ -45,6 +49,11 @@ export class CircuitBreaker {
       this._state = "closed";
       return result;
     } catch (error) {
+      if (!isFailure(error)) {
+        this.failures = 0;
+        this._state = "closed";
+        throw error;
+      }
       this.failures += 1;
       if (trial || this.failures >= this.opts.failureThreshold) {
         this._state = "open";

@@ -55,10 +55,30 @@ export const baseConfigShape = {
   /** Local override; wins over SSM. */
   FAILURE_MODE: z.enum(FAILURE_MODES).optional(),
   FAILURE_MODE_TTL_MS: envInt(0, 600_000, 5_000),
+  /** Deadline for one SSM read of the failure mode; requests never wait for it. */
+  SSM_TIMEOUT_MS: envInt(50, 30_000, 1_000),
   SLOW_MODE_DELAY_MS: envInt(0, 60_000, 2_000),
   CPU_BURN_MODE_MS: envInt(0, 10_000, 200),
   WORK_MAX_MS: envInt(1, 60_000, 5_000),
+  /** /work requests spinning at once, each on a worker thread. */
+  WORK_MAX_CONCURRENT: envInt(1, 64, 2),
+  /** /work requests waiting for a thread; more answer 429. */
+  WORK_MAX_QUEUED: envInt(0, 10_000, 32),
 };
+
+/** Checks between base settings, run as part of parsing, so nothing connects with a bad config. */
+export function checkBaseConfig(
+  config: { HEADERS_TIMEOUT_MS: number; KEEP_ALIVE_TIMEOUT_MS: number },
+  ctx: z.RefinementCtx,
+): void {
+  if (config.HEADERS_TIMEOUT_MS <= config.KEEP_ALIVE_TIMEOUT_MS) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["HEADERS_TIMEOUT_MS"],
+      message: `must be above KEEP_ALIVE_TIMEOUT_MS (${config.KEEP_ALIVE_TIMEOUT_MS})`,
+    });
+  }
+}
 
 /** What every service's parsed config contains. */
 export type BaseConfig = z.output<z.ZodObject<typeof baseConfigShape>>;

@@ -1,5 +1,4 @@
-import type { ErrorRequestHandler } from "express";
-import type { Logger } from "./logger";
+import type { ErrorRequestHandler, RequestHandler } from "express";
 
 /** An error that maps to an HTTP status and a JSON body; `errorType` goes to the logs. */
 export class HttpError extends Error {
@@ -31,6 +30,7 @@ export class DependencyError extends HttpError {
   ) {
     super(503, { error: "Service unavailable", dependency }, `${dependency}_unavailable`);
     this.cause = cause;
+    this.message = `${dependency}: ${cause instanceof Error ? cause.message : String(cause)}`;
   }
 }
 
@@ -49,29 +49,70 @@ interface BodyParserError {
   limit?: number;
 }
 
-/** The one error middleware: logs through winston and answers with a JSON body. */
-export function errorHandler(logger: Logger): ErrorRequestHandler {
+/** What the request's one log line says about its error (see http-app's request logging). */
+export interface ErrorLogFields {
+  errorType: string;
+  field?: string;
+  detail?: string;
+  error?: string;
+  cause?: string;
+  stack?: string;
+}
+
+/** Maps any thrown value to the HttpError the client sees. */
+export function toHttpError(error: unknown): HttpError {
+  const parserError = error as BodyParserError;
+  if (error instanceof HttpError) return error;
+  if (error instanceof Error && error.name === "CallerGoneError") {
+    // Nobody reads this answer; 499 (client closed request) keeps it apart in the logs.
+    return new HttpError(499, { error: "Client closed request" }, "client_gone");
+  }
+  if (error instanceof URIError && parserError.status === 400) {
+    return new ValidationError("path", "expected a valid percent-encoded URL path");
+  }
+  switch (parserError.type) {
+    case "entity.too.large":
+      return new HttpError(413, { error: "Payload too large", limitBytes: parserError.limit }, "payload_too_large");
+    case "entity.parse.failed":
+      return new ValidationError("body", "expected a JSON object", { error: "Invalid JSON body" });
+    case "encoding.unsupported":
+    case "charset.unsupported":
+      return new HttpError(415, { error: "Unsupported encoding" }, "unsupported_encoding");
+  }
+  return new HttpError(500, { error: "Internal server error" }, "unhandled");
+}
+
+/**
+ * The one error middleware: answers with a JSON body and hands the details (field, cause, and
+ * the stack of every 5xx) to the request's log line, so each request still logs exactly one line.
+ */
+export function errorHandler(): ErrorRequestHandler {
   return (error: unknown, _req, res, _next) => {
-    const parserError = error as BodyParserError;
-    let http: HttpError;
-    if (error instanceof HttpError) http = error;
-    else if (parserError.type === "entity.too.large") {
-      http = new HttpError(413, { error: "Payload too large", limitBytes: parserError.limit }, "payload_too_large");
-    } else if (parserError.type === "entity.parse.failed") {
-      http = new ValidationError("body", "expected a JSON object", { error: "Invalid JSON body" });
-    } else if (parserError.type === "encoding.unsupported" || parserError.type === "charset.unsupported") {
-      http = new HttpError(415, { error: "Unsupported encoding" }, "unsupported_encoding");
-    } else {
-      http = new HttpError(500, { error: "Internal server error" }, "unhandled");
+    const http = toHttpError(error);
+    const fields: ErrorLogFields = { errorType: http.errorType };
+    if (error instanceof ValidationError) Object.assign(fields, { field: error.field, detail: error.detail });
+    if (http.status >= 500) {
+      const err = error as Error;
+      fields.error = err.message;
+      fields.stack = err.stack;
+      if (http instanceof DependencyError) {
+        const cause = http.cause as Error | undefined;
+        fields.cause = String(cause?.message ?? cause);
+      }
     }
     res.locals.errorType = http.errorType;
-    const detail = error instanceof ValidationError ? { field: error.field, detail: error.detail } : {};
-    const cause = http instanceof DependencyError ? String((http.cause as Error)?.message ?? http.cause) : undefined;
-    if (http.status >= 500) {
-      logger.error("request failed", { errorType: http.errorType, error: (error as Error).message, cause, ...detail });
-    } else {
-      logger.warn("request rejected", { errorType: http.errorType, status: http.status, ...detail });
+    res.locals.errorLog = fields;
+    if (!res.headersSent && !res.writableEnded) {
+      res.status(http.status).json(http.body);
     }
-    if (!res.headersSent) res.status(http.status).json(http.body);
+  };
+}
+
+/** A route handler for the methods a known path does not serve: 405 with `Allow`. */
+export function methodNotAllowed(...methods: string[]): RequestHandler {
+  const allow = [...methods, ...(methods.includes("GET") ? ["HEAD"] : [])].join(", ");
+  return (_req, res) => {
+    res.setHeader("allow", allow);
+    throw new HttpError(405, { error: "Method not allowed", allow }, "method_not_allowed");
   };
 }

@@ -1,5 +1,6 @@
 import { GetParameterCommand, type SSMClient } from "@aws-sdk/client-ssm";
 import { FAILURE_MODES, type FailureMode } from "./config";
+import { withDeadline } from "./deadline";
 import type { Logger } from "./logger";
 
 export interface FailureModeSourceOptions {
@@ -11,6 +12,8 @@ export interface FailureModeSourceOptions {
   readonly override?: FailureMode;
   /** How long a value read from SSM is served before it is read again. */
   readonly ttlMs: number;
+  /** Deadline for one SSM read; a read that overruns is abandoned and retried after the TTL. */
+  readonly timeoutMs: number;
   readonly now?: () => number;
 }
 
@@ -19,37 +22,59 @@ function isFailureMode(value: unknown): value is FailureMode {
 }
 
 /**
- * The break/fix lab's switch. Reads the SSM parameter at most once per TTL (stale-while-revalidate:
- * requests never wait for SSM after the first read), and keeps the last known value — or "none" —
- * when SSM fails, logging the failure.
+ * The break/fix lab's switch. Reads the SSM parameter at most once per TTL, in the background:
+ * requests never wait for SSM, not even the first one (the mode starts as "none" until SSM
+ * answers). A read that fails or overruns its deadline keeps the last known value, is logged, and
+ * is retried after the TTL.
  */
 export class FailureModeSource {
   private value: FailureMode = "none";
   private fetchedAt = Number.NEGATIVE_INFINITY;
   private inFlight?: Promise<void>;
   private readonly now: () => number;
+  private readonly listeners: ((mode: FailureMode, previous: FailureMode) => void)[] = [];
 
   constructor(private readonly opts: FailureModeSourceOptions) {
     this.now = opts.now ?? Date.now;
     if (opts.parameterName && !opts.ssm) throw new Error("FailureModeSource: parameterName needs an SSM client");
+    if (opts.parameterName && !opts.override) {
+      opts.logger.info("failure mode starts as none until SSM answers", { parameter: opts.parameterName });
+    }
+  }
+
+  /** Called with every change of mode (e.g. to release what connection_leak held). */
+  onChange(listener: (mode: FailureMode, previous: FailureMode) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Starts the first SSM read without waiting for it. */
+  start(): void {
+    void this.current();
   }
 
   async current(): Promise<FailureMode> {
     if (this.opts.override) return this.opts.override;
     if (!this.opts.parameterName) return "none";
-    const stale = this.now() - this.fetchedAt >= this.opts.ttlMs;
-    if (stale) {
+    if (this.now() - this.fetchedAt >= this.opts.ttlMs) {
       this.inFlight ??= this.refresh().finally(() => (this.inFlight = undefined));
-      // Only the very first read waits; afterwards the last value is served while SSM is asked.
-      if (this.fetchedAt === Number.NEGATIVE_INFINITY) await this.inFlight;
     }
     return this.value;
+  }
+
+  /** Resolves when no SSM read is under way (tests). */
+  async settled(): Promise<void> {
+    await this.inFlight;
   }
 
   private async refresh(): Promise<void> {
     const name = this.opts.parameterName!;
     try {
-      const out = await this.opts.ssm!.send(new GetParameterCommand({ Name: name }));
+      const abort = new AbortController();
+      const out = await withDeadline(
+        this.opts.ssm!.send(new GetParameterCommand({ Name: name }), { abortSignal: abort.signal }),
+        this.opts.timeoutMs,
+        `SSM GetParameter ${name}`,
+      ).finally(() => abort.abort());
       const raw = out.Parameter?.Value?.trim();
       if (isFailureMode(raw)) {
         if (raw !== this.value)
@@ -58,7 +83,9 @@ export class FailureModeSource {
             to: raw,
             errorType: raw === "none" ? undefined : raw,
           });
+        const previous = this.value;
         this.value = raw;
+        if (raw !== previous) for (const listener of this.listeners) listener(raw, previous);
       } else {
         this.opts.logger.warn("failure mode parameter has an unknown value; keeping the last one", {
           errorType: "failure_mode_invalid",

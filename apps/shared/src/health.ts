@@ -1,4 +1,6 @@
 import { Router } from "express";
+import { withDeadline } from "./deadline";
+import { methodNotAllowed } from "./errors";
 
 /** A named readiness check; resolves when the dependency answers. */
 export type ReadinessCheck = () => Promise<unknown>;
@@ -9,25 +11,28 @@ export interface HealthOptions {
   readonly timeoutMs: number;
   /** False once shutdown begins, so the load balancer stops sending traffic. */
   readonly accepting: () => boolean;
-}
-
-function withTimeout(check: ReadinessCheck, ms: number): Promise<unknown> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    check(),
-    new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms))),
-  ]).finally(() => clearTimeout(timer));
+  /** A reason the process is broken beyond self-repair (ECS should replace it), or undefined. */
+  readonly liveness?: () => string | undefined;
 }
 
 /** /healthz: the process is alive (no dependency checks). /readyz: every dependency answers. */
 export function healthRouter(opts: HealthOptions): Router {
   const router = Router();
   router.get("/healthz", (_req, res) => {
+    const broken = opts.liveness?.();
+    if (broken) {
+      res.locals.errorType = "not_live";
+      res.status(503).json({ status: "broken", reason: broken });
+      return;
+    }
     res.json({ status: "ok" });
   });
+  router.all("/healthz", methodNotAllowed("GET"));
   router.get("/readyz", async (_req, res) => {
     const names = Object.keys(opts.checks);
-    const results = await Promise.allSettled(names.map((n) => withTimeout(opts.checks[n]!, opts.timeoutMs)));
+    const results = await Promise.allSettled(
+      names.map((n) => withDeadline(opts.checks[n]!(), opts.timeoutMs, `${n} readiness`)),
+    );
     const checks: Record<string, { ok: boolean; error?: string }> = {};
     results.forEach((r, i) => {
       checks[names[i]!] = r.status === "fulfilled" ? { ok: true } : { ok: false, error: (r.reason as Error).message };
@@ -36,5 +41,6 @@ export function healthRouter(opts: HealthOptions): Router {
     if (!ready) res.locals.errorType = opts.accepting() ? "not_ready" : "shutting_down";
     res.status(ready ? 200 : 503).json({ ready, shuttingDown: !opts.accepting(), checks });
   });
+  router.all("/readyz", methodNotAllowed("GET"));
   return router;
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import express, { type Express, type RequestHandler } from "express";
-import { errorHandler, HttpError, ValidationError } from "./errors";
+import express, { type Express, type RequestHandler, type Response } from "express";
+import { CpuWorkPool } from "./cpu-work";
+import { errorHandler, HttpError, methodNotAllowed, ValidationError, type ErrorLogFields } from "./errors";
 import type { BaseConfig } from "./config";
 import type { FailureModeSource } from "./failure-mode";
 import { healthRouter, type ReadinessCheck } from "./health";
@@ -14,41 +15,66 @@ export interface BaseAppOptions {
   readonly failureModes: FailureModeSource;
   readonly lifecycle: Lifecycle;
   readonly readiness: Readonly<Record<string, ReadinessCheck>>;
+  /** Liveness: a reason to report the process broken (503 on /healthz), or undefined when it is fine. */
+  readonly liveness?: () => string | undefined;
+  /** Runs /work off the event loop. */
+  readonly cpuWork: CpuWorkPool;
   /** Mounts the service's own routes. */
   readonly routes: (app: Express) => void;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
-/** Spins the CPU for `ms` on the event loop: the break/fix lab's CPU load. */
+/** Spins the CPU for `ms` on the event loop: the break/fix lab's cpu_burn mode (deliberately blocking). */
 export function burnCpu(ms: number): void {
   const end = performance.now() + ms;
   let x = 0;
   while (performance.now() < end) x += Math.sqrt(x + 1);
 }
 
-/** Accepts a well-formed X-Request-Id or makes one, echoes it, and logs one line per request. */
-function requestLogging(logger: Logger): RequestHandler {
+/** Aborted when the client goes away before its response was sent: work not yet started is skipped. */
+export function requestSignal(res: Response): AbortSignal | undefined {
+  return (res.locals.abort as AbortController | undefined)?.signal;
+}
+
+/**
+ * Accepts a well-formed X-Request-Id or makes one, echoes it, and logs exactly one line per
+ * request whatever its fate: answered, abandoned by the client, or cut by shutdown (`aborted`).
+ */
+function requestLogging(logger: Logger, lifecycle: Lifecycle): RequestHandler {
   return (req, res, next) => {
     const header = req.get("x-request-id");
     const requestId = header && REQUEST_ID.test(header) ? header : randomUUID();
     const start = performance.now();
+    const abort = new AbortController();
+    res.locals.abort = abort;
     res.setHeader("x-request-id", requestId);
-    res.on("finish", () => {
+    lifecycle.inFlight.add(res);
+    let logged = false;
+    const log = (aborted: boolean) => {
+      if (logged) return;
+      logged = true;
+      lifecycle.inFlight.delete(res);
+      if (aborted) abort.abort();
       const latencyMs = Math.round((performance.now() - start) * 10) / 10;
-      const errorType = res.locals.errorType as string | undefined;
-      const level = res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "info";
+      const errorLog = res.locals.errorLog as ErrorLogFields | undefined;
+      const status = aborted && !res.headersSent ? 499 : res.statusCode;
+      const level = aborted || status >= 500 ? "error" : status >= 400 ? "warn" : "info";
       // winston formats before its transports filter by level: skip the JSON work when nobody listens.
       if (!logger.isLevelEnabled(level)) return;
       logger.log(level, "request", {
         requestId,
         method: req.method,
         path: req.path,
-        status: res.statusCode,
-        errorType,
+        status,
+        errorType: res.locals.errorType as string | undefined,
         latencyMs,
+        ...errorLog,
+        ...(aborted ? { aborted: true, abortedBy: res.locals.cutByShutdown ? "shutdown" : "client" } : {}),
       });
-    });
+    };
+    res.once("finish", () => log(false));
+    res.once("close", () => log(!res.writableFinished));
     withRequestContext(requestId, next);
   };
 }
@@ -83,7 +109,7 @@ export function createBaseApp(opts: BaseAppOptions): Express {
   const accepting = () => lifecycle.accepting;
   const app = express();
   app.disable("x-powered-by");
-  app.use(requestLogging(opts.logger));
+  app.use(requestLogging(opts.logger, lifecycle));
   app.use((_req, res, next) => {
     // During shutdown, finish this response and close the socket so no new request lands on it.
     if (!accepting()) res.setHeader("connection", "close");
@@ -91,23 +117,24 @@ export function createBaseApp(opts: BaseAppOptions): Express {
   });
   app.use(failureInjection(opts));
   app.use(express.json({ limit: config.BODY_LIMIT_BYTES, strict: true }));
-  app.use(healthRouter({ checks: opts.readiness, timeoutMs: 1_000, accepting }));
+  app.use(healthRouter({ checks: opts.readiness, timeoutMs: 1_000, accepting, liveness: opts.liveness }));
 
-  app.get("/work", (req, res) => {
+  app.get("/work", async (req, res) => {
     const raw = req.query.ms;
     const ms = typeof raw === "string" && /^\d+$/.test(raw) ? Number(raw) : NaN;
     if (!(ms >= 1 && ms <= config.WORK_MAX_MS)) {
       throw new ValidationError("ms", `expected an integer from 1 to ${config.WORK_MAX_MS}`);
     }
-    burnCpu(ms);
+    await opts.cpuWork.run(ms);
     res.json({ workedMs: ms });
   });
+  app.all("/work", methodNotAllowed("GET"));
 
   opts.routes(app);
 
   app.use(() => {
     throw new HttpError(404, { error: "Not found" }, "not_found");
   });
-  app.use(errorHandler(opts.logger));
+  app.use(errorHandler());
   return app;
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { Agent, request as httpRequest } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CircuitBreaker, CircuitOpenError } from "./circuit-breaker";
@@ -37,6 +38,17 @@ export class ServiceCallError extends Error {
 
 const IDEMPOTENT = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]);
 
+/** Only the target's own trouble opens the circuit: not a 4xx (it answered), not our caller's. */
+function isTargetFailure(error: unknown): boolean {
+  if (!(error instanceof ServiceCallError)) return false;
+  return error.status === undefined || error.status >= 500;
+}
+
+export interface RequestOptions {
+  /** Sent as Idempotency-Key on POST/PATCH; @default - a new UUID per call, the same on each retry */
+  readonly idempotencyKey?: string;
+}
+
 /**
  * Service-to-service HTTP: a deadline on every call, retries with full-jitter exponential backoff
  * for idempotent methods only (the one retry layer: Service Connect's proxy does none here), a
@@ -67,23 +79,28 @@ export class ServiceClient {
     return this.request<T>("GET", path);
   }
 
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  /**
+   * A call with a deadline. Writes (POST/PATCH) carry an Idempotency-Key, the same on every
+   * attempt, which makes them safe to retry like idempotent methods.
+   */
+  async request<T>(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<T> {
     const { breaker, name } = this.opts;
+    const key = IDEMPOTENT.has(method) ? undefined : (opts.idempotencyKey ?? randomUUID());
     try {
-      return await breaker.run(() => this.withRetries<T>(method, path, body));
+      return await breaker.run(() => this.withRetries<T>(method, path, body, key), isTargetFailure);
     } catch (error) {
       if (error instanceof CircuitOpenError) throw new ServiceCallError(name, "circuit_open", `${name}: circuit open`);
       throw error;
     }
   }
 
-  private async withRetries<T>(method: string, path: string, body: unknown): Promise<T> {
+  private async withRetries<T>(method: string, path: string, body: unknown, key?: string): Promise<T> {
     const { deadlineMs, maxRetries, logger, name } = this.opts;
     const deadline = Date.now() + deadlineMs;
-    const attempts = IDEMPOTENT.has(method) ? maxRetries + 1 : 1;
+    const attempts = IDEMPOTENT.has(method) || key ? maxRetries + 1 : 1;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.attempt<T>(method, path, body, deadline);
+        return await this.attempt<T>(method, path, body, deadline, key);
       } catch (error) {
         const err = error as ServiceCallError;
         const retryable = err.reason !== "bad_body" && (err.status === undefined || err.status >= 500);
@@ -100,13 +117,14 @@ export class ServiceClient {
     return Math.round(this.random() * cap);
   }
 
-  private async attempt<T>(method: string, path: string, body: unknown, deadline: number): Promise<T> {
+  private async attempt<T>(method: string, path: string, body: unknown, deadline: number, key?: string): Promise<T> {
     const { name, attemptTimeoutMs } = this.opts;
     const timeoutMs = Math.max(1, Math.min(attemptTimeoutMs, deadline - Date.now()));
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const headers: Record<string, string | number> = { accept: "application/json" };
     const requestId = currentRequestId();
     if (requestId) headers["x-request-id"] = requestId;
+    if (key) headers["idempotency-key"] = key;
     if (payload !== undefined) {
       headers["content-type"] = "application/json";
       headers["content-length"] = Buffer.byteLength(payload);

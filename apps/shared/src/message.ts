@@ -9,11 +9,42 @@ export interface Message {
   readonly message: string;
 }
 
-function field(body: Record<string, unknown>, name: keyof Message, max: number): string {
-  const value = body[name];
-  if (typeof value !== "string" || value.trim() === "" || value.length > max) {
-    throw new ValidationError(name, `expected a non-empty string of at most ${max} characters`);
+/** C0 controls (tab, LF and CR allowed where `multiline`), DEL and C1 controls: matching them is the point. */
+/* eslint-disable no-control-regex */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const CONTROL_SINGLE_LINE_OK = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+/* eslint-enable no-control-regex */
+/** With the u flag a surrogate pair is one code point, so this matches only a lone half. */
+const LONE_SURROGATE = /[\ud800-\udfff]/u;
+
+/** Length in Unicode code points, as MySQL's utf8mb4 VARCHAR counts it (not UTF-16 units). */
+export function codePoints(value: string): number {
+  // Only strings with surrogate pairs differ from .length; skip the walk for the rest.
+  return /[\ud800-\udbff]/.test(value) ? Array.from(value).length : value.length;
+}
+
+/**
+ * Why `value` is not acceptable text, or undefined: lone surrogates (they cannot be stored, MySQL
+ * would keep U+FFFD) and control characters (NUL and friends) are refused.
+ */
+export function textProblem(value: string, opts: { multiline?: boolean } = {}): string | undefined {
+  if (LONE_SURROGATE.test(value)) return "contains a lone UTF-16 surrogate (not valid Unicode)";
+  if ((opts.multiline ? CONTROL_SINGLE_LINE_OK : CONTROL).test(value)) {
+    return opts.multiline
+      ? "contains a control character (only tab, LF and CR are allowed)"
+      : "contains a control character";
   }
+  return undefined;
+}
+
+function field(body: Record<string, unknown>, name: keyof Message, max: number, multiline: boolean): string {
+  const value = body[name];
+  const allowed = `expected a non-empty string of at most ${max} characters`;
+  if (typeof value !== "string" || value.trim() === "" || codePoints(value) > max) {
+    throw new ValidationError(name, allowed);
+  }
+  const problem = textProblem(value, { multiline });
+  if (problem) throw new ValidationError(name, `${allowed}; this one ${problem}`);
   return value;
 }
 
@@ -23,5 +54,19 @@ export function parseMessage(body: unknown): Message {
     throw new ValidationError("body", "expected a JSON object with user and message");
   }
   const record = body as Record<string, unknown>;
-  return { user: field(record, "user", USER_MAX_LENGTH), message: field(record, "message", MESSAGE_MAX_LENGTH) };
+  return {
+    user: field(record, "user", USER_MAX_LENGTH, false),
+    message: field(record, "message", MESSAGE_MAX_LENGTH, true),
+  };
+}
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,128}$/;
+
+/** The optional Idempotency-Key header: 1-128 visible ASCII characters. */
+export function parseIdempotencyKey(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  if (!IDEMPOTENCY_KEY.test(header)) {
+    throw new ValidationError("Idempotency-Key", "expected 1-128 visible ASCII characters");
+  }
+  return header;
 }

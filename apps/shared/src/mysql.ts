@@ -1,4 +1,5 @@
 import mysql from "mysql2/promise";
+import { withDeadline } from "./deadline";
 import type { Logger } from "./logger";
 
 export type MysqlPool = mysql.Pool;
@@ -37,22 +38,75 @@ export function createMysqlPool(opts: MysqlOptions): MysqlPool {
   return pool;
 }
 
+/** The request that wanted this query has gone (client closed the connection): nothing was run. */
+export class CallerGoneError extends Error {
+  override name = "CallerGoneError";
+}
+
 /**
  * getConnection with a deadline: mysql2 waits forever for a free connection. A connection that
- * arrives after the deadline is released straight back to the pool.
+ * arrives after the deadline (or after the caller has gone) goes straight back to the pool.
  */
-export async function acquire(pool: MysqlPool, timeoutMs: number): Promise<MysqlConnection> {
+export async function acquire(pool: MysqlPool, timeoutMs: number, signal?: AbortSignal): Promise<MysqlConnection> {
+  if (signal?.aborted) throw new CallerGoneError("request aborted before a MySQL connection was taken");
   const pending = pool.getConnection();
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      pending.then((conn) => conn.release()).catch(() => undefined);
-      reject(new Error(`no free MySQL connection within ${timeoutMs} ms (pool exhausted)`));
-    }, timeoutMs);
+  let onAbort: (() => void) | undefined;
+  const gone = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new CallerGoneError("request aborted while waiting for a MySQL connection"));
+    signal?.addEventListener("abort", onAbort, { once: true });
   });
+  let settled = false;
+  const released = (conn: MysqlConnection) => conn.release();
   try {
-    return await Promise.race([pending, timeout]);
+    const conn = await withDeadline(
+      Promise.race([pending, gone]),
+      timeoutMs,
+      `no free MySQL connection (pool exhausted or MySQL not answering): acquire`,
+    );
+    settled = true;
+    return conn;
   } finally {
-    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener("abort", onAbort);
+    if (!settled) pending.then(released, () => undefined);
+  }
+}
+
+export interface DatabaseOptions {
+  readonly pool: MysqlPool;
+  /** Deadline for a free (or new) connection, connect included. */
+  readonly acquireTimeoutMs: number;
+  /** Deadline for one statement once it has a connection. */
+  readonly queryTimeoutMs: number;
+}
+
+/**
+ * MySQL with a deadline at every step: acquire (which covers connect), then the statement. A
+ * statement that overruns destroys its connection: its state is unknown, and a silent server
+ * would otherwise keep it busy for ever. A request that has gone is not run.
+ */
+export class Database {
+  constructor(readonly opts: DatabaseOptions) {}
+
+  get pool(): MysqlPool {
+    return this.opts.pool;
+  }
+
+  async query<T = unknown>(sql: string, values: unknown[] = [], signal?: AbortSignal): Promise<T> {
+    const conn = await acquire(this.opts.pool, this.opts.acquireTimeoutMs, signal);
+    if (signal?.aborted) {
+      conn.release();
+      throw new CallerGoneError("request aborted before the query ran");
+    }
+    let timedOut = false;
+    try {
+      const [rows] = await withDeadline(conn.query(sql, values), this.opts.queryTimeoutMs, "MySQL query");
+      return rows as T;
+    } catch (error) {
+      timedOut = error instanceof Error && error.name === "DeadlineError";
+      throw error;
+    } finally {
+      if (timedOut) conn.destroy();
+      else conn.release();
+    }
   }
 }

@@ -1,36 +1,52 @@
 import { Router } from "express";
-import { ValidationError, HttpError } from "../../../shared/src/errors";
+import { HttpError, methodNotAllowed, ValidationError } from "../../../shared/src/errors";
+import { textProblem } from "../../../shared/src/message";
 import type { CacheDemo } from "../services/cache-demo";
 
 const KEY = /^[\w.:-]{1,256}$/;
-const VALUE_MAX = 4_096;
-const INVALID = { error: "Invalid data" };
 
-export function cacheRoutes(cache: CacheDemo, limits: { maxTtlSec: number; listMax: number }): Router {
+export interface CacheLimits {
+  readonly maxTtlSec: number;
+  /** TTL when the client sends none (already capped by maxTtlSec in the config). */
+  readonly defaultTtlSec: number;
+  readonly valueMaxBytes: number;
+  readonly listMax: number;
+}
+
+/** The seed's contract: any bad field answers {"error":"Invalid data"}, here with the field named. */
+function invalid(field: string, detail: string): ValidationError {
+  return new ValidationError(field, detail, { error: "Invalid data", field });
+}
+
+export function cacheRoutes(cache: CacheDemo, limits: CacheLimits): Router {
   const router = Router();
 
   router.post("/set-cache", async (req, res) => {
     const body = (typeof req.body === "object" && req.body !== null ? req.body : {}) as Record<string, unknown>;
     const { key, value, ttl } = body;
-    // The seed's contract: any bad field answers {"error":"Invalid data"}; the log names the field.
-    if (typeof key !== "string" || !KEY.test(key))
-      throw new ValidationError("key", "expected 1–256 of A-Z a-z 0-9 _ . : -", INVALID);
-    if (typeof value !== "string" || value === "" || value.length > VALUE_MAX) {
-      throw new ValidationError("value", `expected a non-empty string of at most ${VALUE_MAX} characters`, INVALID);
+    if (typeof key !== "string" || !KEY.test(key)) throw invalid("key", "expected 1–256 of A-Z a-z 0-9 _ . : -");
+    const valueRule = `expected a non-empty string of at most ${limits.valueMaxBytes} UTF-8 bytes`;
+    if (typeof value !== "string" || value === "" || Buffer.byteLength(value) > limits.valueMaxBytes) {
+      throw invalid("value", valueRule);
     }
+    const problem = textProblem(value, { multiline: true });
+    if (problem) throw invalid("value", `${valueRule}; this one ${problem}`);
     if (ttl !== undefined && !(Number.isInteger(ttl) && (ttl as number) >= 1 && (ttl as number) <= limits.maxTtlSec)) {
-      throw new ValidationError("ttl", `expected whole seconds from 1 to ${limits.maxTtlSec}`, INVALID);
+      throw invalid("ttl", `expected whole seconds from 1 to ${limits.maxTtlSec}`);
     }
-    await cache.set(key, value, ttl as number | undefined);
+    await cache.set(key, value, (ttl as number | undefined) ?? limits.defaultTtlSec);
     res.json({ message: `Cached key: ${key} with value: ${value}` });
   });
+  router.all("/set-cache", methodNotAllowed("POST"));
 
   router.get("/get-cache/:key", async (req, res) => {
     const key = req.params.key;
     const value = KEY.test(key) ? await cache.get(key) : null;
     if (value === null) throw new HttpError(404, { error: "Key not found" }, "cache_miss");
+    // A computed key defines an own property: "__proto__" is echoed as data, never as a prototype.
     res.json({ [key]: value });
   });
+  router.all("/get-cache/:key", methodNotAllowed("GET"));
 
   router.get("/list-keys", async (req, res) => {
     const cursor = req.query.cursor ?? "0";
@@ -43,6 +59,7 @@ export function cacheRoutes(cache: CacheDemo, limits: { maxTtlSec: number; listM
     }
     res.json(await cache.list(cursor, count));
   });
+  router.all("/list-keys", methodNotAllowed("GET"));
 
   return router;
 }

@@ -1,6 +1,7 @@
 import { Router } from "express";
+import { methodNotAllowed } from "../../../shared/src/errors";
 import type { ServiceClient } from "../../../shared/src/http-client";
-import { parseMessage } from "../../../shared/src/message";
+import { parseIdempotencyKey, parseMessage } from "../../../shared/src/message";
 import type { CallerData } from "../services/caller-data";
 import { combinedData } from "../services/combined";
 
@@ -8,16 +9,24 @@ export function dataRoutes(own: CallerData, responder: ServiceClient): Router {
   const router = Router();
   router.post("/data", async (req, res) => {
     const msg = parseMessage(req.body);
-    await own.add(msg);
+    const key = parseIdempotencyKey(req.get("idempotency-key"));
+    const { stored, replayed } = await own.add(msg, key);
+    if (replayed) res.setHeader("idempotent-replayed", "true");
     res.status(201).json({
       message: "Data stored successfully in Service A",
-      stored_data: { user: msg.user, message: msg.message },
+      stored_data: { user: stored.user, message: stored.message },
     });
   });
+  router.all("/data", methodNotAllowed("POST"));
   router.get("/", async (_req, res) => {
     const body = await combinedData(own, responder);
-    if (body.missing) res.locals.errorType = `responder_${body.missing.responder_service_data?.reason}`;
+    if (body.missing) {
+      res.locals.errorType = Object.entries(body.missing)
+        .map(([part, m]) => `${part === "caller_service_data" ? "caller" : "responder"}_${m.reason}`)
+        .join(",");
+    }
     res.json(body);
   });
+  router.all("/", methodNotAllowed("GET"));
   return router;
 }

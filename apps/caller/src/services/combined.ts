@@ -1,25 +1,31 @@
+import { ServiceCallError, type ServiceClient } from "../../../shared/src/http-client";
 import type { Message } from "../../../shared/src/message";
-import { ServiceCallError, type FailureReason, type ServiceClient } from "../../../shared/src/http-client";
 import type { CallerData } from "./caller-data";
 
 export interface Combined {
   caller_service_data: Message[];
   responder_service_data: Message[];
-  /** Present only when a part is missing: which part, and why. */
-  missing?: Record<string, { reason: FailureReason; detail: string }>;
+  /** Present only when a part is missing: which part, and why (e.g. timeout, redis_unavailable). */
+  missing?: Record<string, { reason: string; detail: string }>;
 }
 
-/** GET /: both services' data. A failing responder degrades the answer instead of failing it. */
+/**
+ * GET /: both services' data. Either part failing degrades the answer (an empty list and a
+ * `missing` marker) instead of failing it: the caller's own Redis exactly like the responder.
+ */
 export async function combinedData(own: CallerData, responder: ServiceClient): Promise<Combined> {
   const [mine, theirs] = await Promise.allSettled([own.list(), responder.getJson<{ data: Message[] }>("/data")]);
-  if (mine.status === "rejected") throw mine.reason;
-  const body: Combined = { caller_service_data: mine.value, responder_service_data: [] };
+  const body: Combined = { caller_service_data: [], responder_service_data: [] };
+  const missing: Record<string, { reason: string; detail: string }> = {};
+  if (mine.status === "fulfilled") body.caller_service_data = mine.value;
+  else missing.caller_service_data = { reason: "redis_unavailable", detail: (mine.reason as Error).message };
   if (theirs.status === "fulfilled") {
     body.responder_service_data = (theirs.value.data ?? []).map((m) => ({ user: m.user, message: m.message }));
   } else {
     const err = theirs.reason as Error;
-    const reason: FailureReason = err instanceof ServiceCallError ? err.reason : "unreachable";
-    body.missing = { responder_service_data: { reason, detail: err.message } };
+    const reason = err instanceof ServiceCallError ? err.reason : "unreachable";
+    missing.responder_service_data = { reason, detail: err.message };
   }
+  if (Object.keys(missing).length) body.missing = missing;
   return body;
 }

@@ -1,6 +1,7 @@
 import { Router } from "express";
-import { ValidationError } from "../../../shared/src/errors";
-import { parseMessage } from "../../../shared/src/message";
+import { methodNotAllowed, ValidationError } from "../../../shared/src/errors";
+import { requestSignal } from "../../../shared/src/http-app";
+import { parseIdempotencyKey, parseMessage } from "../../../shared/src/message";
 import { MAX_PAGE_SIZE, type MessageStore } from "../services/messages";
 
 function pageSize(raw: unknown): number {
@@ -15,16 +16,19 @@ export function dataRoutes(store: MessageStore): Router {
   const router = Router();
   router.post("/data", async (req, res) => {
     const msg = parseMessage(req.body);
-    await store.add(msg);
+    const key = parseIdempotencyKey(req.get("idempotency-key"));
+    const { stored, replayed } = await store.add(msg, key, requestSignal(res));
+    if (replayed) res.setHeader("idempotent-replayed", "true");
     res.status(201).json({
       message: "Data stored successfully in Service B",
-      stored_data: { user: msg.user, message: msg.message },
+      stored_data: { user: stored.user, message: stored.message },
     });
   });
   router.get("/data", async (req, res) => {
-    const { json, hit } = await store.newestJson(pageSize(req.query.limit));
+    const { json, hit } = await store.newestJson(pageSize(req.query.limit), requestSignal(res));
     res.setHeader("x-cache", hit ? "hit" : "miss");
     res.type("application/json").send(`{"data":${json}}`);
   });
+  router.all("/data", methodNotAllowed("GET", "POST"));
   return router;
 }

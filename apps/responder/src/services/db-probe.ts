@@ -1,23 +1,34 @@
 import { dependency } from "../../../shared/src/errors";
-import { acquire, type MysqlConnection, type MysqlPool } from "../../../shared/src/mysql";
+import type { Logger } from "../../../shared/src/logger";
+import { acquire, type Database, type MysqlConnection } from "../../../shared/src/mysql";
 
-/** GET /db: a SELECT 1 round trip. In connection_leak mode each call also keeps a connection forever. */
+/**
+ * GET /db: a SELECT 1 round trip. In connection_leak mode each call also keeps a connection;
+ * leaving the mode hands them all back (see releaseLeaked), so the pool recovers without a restart.
+ */
 export class DbProbe {
   private readonly leaked: MysqlConnection[] = [];
 
-  constructor(private readonly deps: { pool: MysqlPool; acquireTimeoutMs: number }) {}
+  constructor(private readonly deps: { db: Database; logger: Logger }) {}
 
-  async roundTrip(leak: boolean): Promise<{ latencyMs: number }> {
+  get leakedConnections(): number {
+    return this.leaked.length;
+  }
+
+  async roundTrip(leak: boolean, signal?: AbortSignal): Promise<{ latencyMs: number }> {
+    const { db } = this.deps;
     return dependency("mysql", async () => {
-      if (leak) this.leaked.push(await acquire(this.deps.pool, this.deps.acquireTimeoutMs));
+      if (leak) this.leaked.push(await acquire(db.pool, db.opts.acquireTimeoutMs, signal));
       const start = performance.now();
-      const conn = await acquire(this.deps.pool, this.deps.acquireTimeoutMs);
-      try {
-        await conn.query("SELECT 1");
-      } finally {
-        conn.release();
-      }
+      await db.query("SELECT 1", [], signal);
       return { latencyMs: Math.round((performance.now() - start) * 100) / 100 };
     });
+  }
+
+  /** Returns every leaked connection to the pool. */
+  releaseLeaked(): void {
+    if (this.leaked.length === 0) return;
+    this.deps.logger.warn("connection_leak ended; releasing leaked connections", { count: this.leaked.length });
+    for (const conn of this.leaked.splice(0)) conn.release();
   }
 }
