@@ -4,7 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Bound, LoadStream, Scenario, ScenarioContext } from "./driver";
+import type { Bound, LoadStream, Scenario, ScenarioContext, Timing } from "./driver";
 import { SERVICE_SETTINGS, type ChaosEnv } from "./env";
 import type { ServiceName } from "./processes";
 
@@ -131,18 +131,19 @@ function redisScenario(
   fast: boolean,
   fault: (ctx: ScenarioContext) => Promise<void>,
   clear: (ctx: ScenarioContext) => Promise<void>,
-  readBound: Bound,
+  readBound: Bound | ((timing: Timing) => Bound),
   recoveryBoundMs: number,
 ): Scenario {
+  const bound = (ctx: ScenarioContext) => (typeof readBound === "function" ? readBound(ctx.timing) : readBound);
   return {
     id,
     row,
     fast,
     streams: (ctx) => [
       // The caller degrades as when the responder is down: 200 with a `missing` marker for its own part.
-      callerRoot(ctx, readBound),
+      callerRoot(ctx, bound(ctx)),
       // The responder serves from MySQL; the cache is skipped.
-      responderData(ctx, readBound),
+      responderData(ctx, bound(ctx)),
       // The caller's own data lives in Redis: writes fail fast, naming it.
       stream(
         ctx,
@@ -152,7 +153,7 @@ function redisScenario(
           url: ctx.env.url("caller", "/data"),
           body: { user: "chaos", message: "caller write under a Redis fault" },
         }),
-        { statuses: [201, 503], p99Ms: readBound.p99Ms, maxMs: readBound.maxMs, dependency: "redis" },
+        { statuses: [201, 503], p99Ms: bound(ctx).p99Ms, maxMs: bound(ctx).maxMs, dependency: "redis" },
         { concurrency: 1, intervalMs: 50 },
       ),
     ],
@@ -308,8 +309,9 @@ export const SCENARIOS: readonly Scenario[] = [
     true,
     (ctx) => ctx.env.redis.stop(),
     (ctx) => ctx.env.redis.start(),
-    // Skipped at once while down: near-normal speed, not a wait per request.
-    { statuses: [200], p99Ms: 500, maxMs: 1_500 },
+    // Skipped at once while down: near-normal speed, not a wait per request (before the fix: 0.8–2.1 s
+    // each). Inside npm test, the requests around the stop itself meet a CPU shared with other files.
+    (timing) => ({ statuses: [200], p99Ms: timing.sharedMachine ? 1_000 : 500, maxMs: 1_500 }),
     // Reconnect backoff, plus slack; the caller's breaker must not stay open (it counts responder failures only).
     REDIS_RECONNECT_MAX_MS + 1_900,
   ),
