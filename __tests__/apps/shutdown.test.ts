@@ -1,5 +1,6 @@
 import { Agent, request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FaultProxy } from "../../scripts/chaos/fault-proxy";
 import { createTestDatabase, eventually, startTestResponder, uniquePrefix } from "./harness";
 
 function get(url: string, agent: Agent): Promise<number> {
@@ -49,5 +50,103 @@ describe("graceful shutdown", () => {
     // After the drain the listener is gone: new connections are refused.
     await expect(get(`${svc.url}/healthz`, new Agent())).rejects.toThrow(/ECONNREFUSED/);
     agent.destroy();
+  });
+});
+
+describe("shutdown under keep-alive load and with a hung dependency", () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => db.drop());
+
+  it("when SIGTERM comes under 20 busy keep-alive connections, then no request on a kept-alive socket is reset and answers during the drain carry Connection: close", async () => {
+    const svc = await startTestResponder({ MYSQL_DATABASE: db.name, REDIS_KEY_PREFIX: uniquePrefix() });
+    const agent = new Agent({ keepAlive: true, maxSockets: 20 });
+    const errors: string[] = [];
+    const newConnectionFailures: string[] = [];
+    const closeHeaders: (string | undefined)[] = [];
+    let stop = false;
+    let shuttingDown = false;
+    const loop = async () => {
+      while (!stop) {
+        const sentDuringShutdown = shuttingDown;
+        const outcome = await new Promise<string>((resolve) => {
+          const req = httpRequest(`${svc.url}/healthz`, { agent }, (res) => {
+            if (sentDuringShutdown) closeHeaders.push(res.headers.connection);
+            res.resume();
+            res.on("end", () => resolve("ok"));
+          });
+          req
+            .on("error", (e: NodeJS.ErrnoException) => resolve(`${e.code ?? e.message} reused=${req.reusedSocket}`))
+            .end();
+        });
+        // A new connection after the listener shut is refused (or, if the kernel had already
+        // queued it, reset before any request was read): that client goes to another task. Behind
+        // an ALB none arrive, the target is deregistered first. What must never fail is a request
+        // on a kept-alive socket.
+        if (outcome.endsWith("reused=false")) {
+          newConnectionFailures.push(outcome.split(" ")[0]!);
+          return;
+        }
+        if (outcome !== "ok") errors.push(outcome);
+      }
+    };
+    const loops = Array.from({ length: 20 }, loop);
+    await new Promise((r) => setTimeout(r, 300));
+    shuttingDown = true;
+    await svc.shutdown("SIGTERM");
+    stop = true;
+    await Promise.all(loops);
+    agent.destroy();
+    expect(errors).toEqual([]);
+    expect(newConnectionFailures.filter((e) => e !== "ECONNREFUSED" && e !== "ECONNRESET")).toEqual([]);
+    expect(closeHeaders.length).toBeGreaterThan(0);
+    expect(closeHeaders.filter((h) => h !== "close")).toEqual([]);
+  });
+
+  it("when a keep-alive socket is idle at SIGTERM, then the server closes it and the shutdown completes", async () => {
+    const svc = await startTestResponder({ MYSQL_DATABASE: db.name, REDIS_KEY_PREFIX: uniquePrefix() });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    expect(await get(`${svc.url}/healthz`, agent)).toBe(200);
+    const [socket] = Object.values(agent.freeSockets).flat();
+    const closed = new Promise<void>((r) => socket!.once("close", () => r()));
+    const start = Date.now();
+    await svc.shutdown("SIGTERM");
+    await closed;
+    expect(Date.now() - start).toBeLessThan(2_000);
+    agent.destroy();
+  });
+
+  it("when MySQL hangs with a request in flight, then shutdown ends within SHUTDOWN_TIMEOUT_MS, the request is logged as cut, and the last line says so", async () => {
+    const proxy = await FaultProxy.start({ targetHost: "127.0.0.1", targetPort: 3306 });
+    const svc = await startTestResponder({
+      MYSQL_DATABASE: db.name,
+      MYSQL_PORT: String(proxy.port),
+      MYSQL_QUERY_TIMEOUT_MS: "20000",
+      SHUTDOWN_TIMEOUT_MS: "1500",
+      REDIS_KEY_PREFIX: uniquePrefix(),
+    });
+    try {
+      await eventually(() => svc.deps.redis.isReady);
+      expect(await get(`${svc.url}/db`, new Agent())).toBe(200);
+      proxy.setFault({ kind: "blackhole" });
+      const hung = get(`${svc.url}/data?limit=3`, new Agent()).catch((e: Error) => e.message);
+      await eventually(() => svc.deps.lifecycle.inFlight.size === 1);
+      const start = Date.now();
+      await svc.shutdown("SIGTERM");
+      expect(Date.now() - start).toBeLessThan(1_500 + 300);
+      await hung;
+      expect(svc.logs.filter((l) => l.path === "/data")).toEqual([
+        expect.objectContaining({ message: "request", aborted: true, abortedBy: "shutdown", status: 499 }),
+      ]);
+      // MySQL is still silent, so closing the pool is cut short too.
+      expect(svc.logs.at(-1)).toMatchObject({
+        message: "shutdown complete; cut short: 1 in-flight request(s): GET /data; closing Redis/MySQL",
+        cutShort: { requests: 1, resources: true },
+      });
+    } finally {
+      await proxy.close();
+    }
   });
 });

@@ -110,7 +110,8 @@ export function errorHandler(): ErrorRequestHandler {
 
 /** A route handler for the methods a known path does not serve: 405 with `Allow`. */
 export function methodNotAllowed(...methods: string[]): RequestHandler {
-  const allow = [...methods, ...(methods.includes("GET") ? ["HEAD"] : [])].join(", ");
+  // Express answers HEAD wherever GET is served.
+  const allow = methods.flatMap((m) => (m === "GET" ? ["GET", "HEAD"] : [m])).join(", ");
   return (_req, res) => {
     res.setHeader("allow", allow);
     throw new HttpError(405, { error: "Method not allowed", allow }, "method_not_allowed");
