@@ -24,11 +24,14 @@ export interface ServiceRoleProps {
   readonly managedPolicyArns?: readonly string[];
   /**
    * How the trust policy pins the caller to this account: `aws:SourceAccount` (the confused-deputy
-   * key most services send), or `sts:ExternalId` equal to the account id, for services whose docs
-   * use it instead (Firehose: https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html).
+   * key most services send), `sts:ExternalId` equal to the account id for services whose docs use it
+   * instead (Firehose: https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html), or
+   * `documented-none` for roles whose AWS-documented trust has no condition and where a condition
+   * the service does not send would break it (the ECS infrastructure roles). Roles cannot be passed
+   * across accounts, so the trust still admits only this account's own use.
    * @default "source-account"
    */
-  readonly trustCondition?: "source-account" | "external-id";
+  readonly trustCondition?: "source-account" | "external-id" | "documented-none";
 }
 
 /**
@@ -41,6 +44,7 @@ export class ServiceRole extends Construct implements Grantable {
   readonly name: string;
   private policy?: LazyPolicyDocument;
   private policyResource?: IamRolePolicy;
+  private readonly attachments: IamRolePolicyAttachment[] = [];
 
   constructor(scope: Construct, id: string, props: ServiceRoleProps) {
     super(scope, id);
@@ -57,13 +61,16 @@ export class ServiceRole extends Construct implements Grantable {
       {
         actions: ["sts:AssumeRole"],
         principals: [{ type: "Service", identifiers: [props.assumedBy] }],
-        condition: [
-          {
-            test: "StringEquals",
-            variable: props.trustCondition === "external-id" ? "sts:ExternalId" : "aws:SourceAccount",
-            values: [ctx.accountId],
-          },
-        ],
+        condition:
+          props.trustCondition === "documented-none"
+            ? undefined
+            : [
+                {
+                  test: "StringEquals",
+                  variable: props.trustCondition === "external-id" ? "sts:ExternalId" : "aws:SourceAccount",
+                  values: [ctx.accountId],
+                },
+              ],
       },
     ]);
     this.role = new IamRole(this, "role", {
@@ -81,13 +88,15 @@ export class ServiceRole extends Construct implements Grantable {
         "an AWS managed policy ARN",
       );
       const policyName = policyArn.split("/").pop()!;
-      new IamRolePolicyAttachment(this, `managed-${policyName}`, { role: this.role.name, policyArn });
+      this.attachments.push(
+        new IamRolePolicyAttachment(this, `managed-${policyName}`, { role: this.role.name, policyArn }),
+      );
     }
   }
 
-  /** The role and its inline policy: what a resource using the role should depend on. */
-  dependables(): (IamRole | IamRolePolicy)[] {
-    return this.policyResource ? [this.role, this.policyResource] : [this.role];
+  /** The role, its inline policy and attachments: what a resource using the role should depend on. */
+  dependables(): (IamRole | IamRolePolicy | IamRolePolicyAttachment)[] {
+    return [this.role, ...(this.policyResource ? [this.policyResource] : []), ...this.attachments];
   }
 
   /** Adds a statement to the role's inline policy (created with the first statement). */

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import mysql from "mysql2/promise";
@@ -94,13 +94,16 @@ export async function fakeResponder(): Promise<{
   hits: () => number;
   close: () => Promise<void>;
   seenRequestIds: string[];
+  seenHeaders: IncomingHttpHeaders[];
 }> {
   const mode = { value: "ok" as "ok" | "slow" | "error" };
   let hits = 0;
   const seenRequestIds: string[] = [];
+  const seenHeaders: IncomingHttpHeaders[] = [];
   const server: Server = createServer((req, res) => {
     hits++;
     seenRequestIds.push(String(req.headers["x-request-id"]));
+    seenHeaders.push(req.headers);
     const answer = () => {
       if (mode.value === "error") {
         res.writeHead(503, { "content-type": "application/json" }).end('{"error":"down"}');
@@ -120,6 +123,7 @@ export async function fakeResponder(): Promise<{
     mode,
     hits: () => hits,
     seenRequestIds,
+    seenHeaders,
     close: () =>
       new Promise((r) => {
         server.closeAllConnections();
@@ -160,7 +164,9 @@ export const postJson = (url: string, body: unknown, headers: Record<string, str
  * A Redis server of the test's own on a free loopback port, so the test may stop it (never the
  * machine's 6379). `stop` kills it; `start` brings it back on the same port.
  */
-export async function privateRedis(): Promise<{ url: string; stop: () => Promise<void>; start: () => Promise<void> }> {
+export async function privateRedis(
+  extraArgs: readonly string[] = [],
+): Promise<{ url: string; stop: () => Promise<void>; start: () => Promise<void> }> {
   const { spawn } = await import("node:child_process");
   const net = await import("node:net");
   const port = await new Promise<number>((resolve) => {
@@ -173,7 +179,21 @@ export async function privateRedis(): Promise<{ url: string; stop: () => Promise
   const start = async () => {
     child = spawn(
       "redis-server",
-      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes"],
+      [
+        ...[
+          "--port",
+          String(port),
+          "--bind",
+          "127.0.0.1",
+          "--save",
+          "",
+          "--appendonly",
+          "no",
+          "--protected-mode",
+          "yes",
+        ],
+        ...extraArgs,
+      ],
       { stdio: "ignore" },
     );
     await eventually(

@@ -52,6 +52,20 @@ function isFisSsmAgent(v: Violation, env: Environment): boolean {
   return parsed.ok && parsed.containers.some((c) => c.name === v.detail && isSsmAgentContainer(c));
 }
 
+/** A role only ecs.amazonaws.com assumes, with an AWS managed ECS infrastructure policy attached. */
+function isEcsInfrastructureRole(v: Violation, env: Environment): boolean {
+  if (v.resource.type !== "aws_iam_role") return false;
+  return env
+    .resources("aws_iam_role_policy_attachment", v.resource.stack)
+    .some(
+      (a) =>
+        env.mentionsResource(a.stack, a.body.role, v.resource) &&
+        /^arn:aws:iam::aws:policy\/(service-role\/)?AmazonECSInfrastructureRolePolicyFor/.test(
+          String(a.body.policy_arn),
+        ),
+    );
+}
+
 export const EXCEPTIONS: readonly PolicyException[] = [
   {
     rule: "IAM-02",
@@ -84,5 +98,12 @@ export const EXCEPTIONS: readonly PolicyException[] = [
     covers: "the SSM agent sidecar, only where config enables FIS",
     reason: "The SSM agent runs as root to inject faults into the task (FIS ECS task actions).",
     matches: isFisSsmAgent,
+  },
+  {
+    rule: "IAM-04",
+    covers: "ECS infrastructure roles (ecs.amazonaws.com with an AmazonECSInfrastructureRolePolicyFor* policy)",
+    reason:
+      "AWS documents their trust without conditions; a context key ECS does not send would stop blue/green and Service Connect TLS. Roles cannot be passed across accounts.",
+    matches: isEcsInfrastructureRole,
   },
 ];

@@ -2,7 +2,7 @@ import { Testing, TerraformStack } from "cdktf";
 import { beforeAll, describe, expect, it } from "vitest";
 import { KmsKey } from "../../modules/kms-key";
 import { EcsService, type EcsServiceProps } from "../../modules/ecs-service";
-import { onlyResource, resourcesOf, synthModule, type TfJson } from "../helpers/terraform";
+import { dataOf, onlyResource, resourcesOf, synthModule, type TfJson } from "../helpers/terraform";
 
 /** Props of a load-balanced service on Spot, as the services stack builds them (literal ARNs). */
 function props(key: KmsKey, overrides: Partial<EcsServiceProps> = {}): EcsServiceProps {
@@ -227,7 +227,8 @@ describe("EcsService (load-balanced, canary, Spot, TLS)", () => {
       enable_execute_command: false,
       propagate_tags: "SERVICE",
       wait_for_steady_state: true,
-      lifecycle: { ignore_changes: ["desired_count"] },
+      // ECS swaps the primary target group after each blue/green deployment (provider issue #45678).
+      lifecycle: { ignore_changes: ["desired_count", "load_balancer"] },
     });
   });
 
@@ -340,5 +341,50 @@ describe("EcsService validation names the field", () => {
     expect(constructError({ deployment: { strategy: "ROLLING" as never, bakeTimeMinutes: 5 } })).toBe(
       'EcsService test/svc: deployment.strategy must be one of "BLUE_GREEN", "CANARY", "LINEAR", got "ROLLING"',
     );
+  });
+});
+
+describe("EcsService review fixes", () => {
+  let lb: TfJson;
+  let internal: TfJson;
+  beforeAll(() => {
+    lb = synthModule((s) => new EcsService(s, "caller", props(new KmsKey(s, "key", { alias: "k", description: "k" }))));
+    internal = synthModule(
+      (s) =>
+        new EcsService(s, "responder", {
+          ...props(new KmsKey(s, "key", { alias: "k", description: "k" })),
+          name: "responder",
+          loadBalancer: undefined,
+          deployment: { strategy: "BLUE_GREEN", bakeTimeMinutes: 5 },
+        }),
+    );
+  });
+
+  it("when ECS assumes its infrastructure role, then the trust is AWS's documented one (no condition ECS may not send)", () => {
+    const trust = dataOf(lb, "aws_iam_policy_document").caller_blue_green_infrastructure_role_trust!.statement as {
+      principals: unknown;
+      condition?: unknown;
+    }[];
+    expect(trust).toEqual([
+      expect.objectContaining({ principals: [{ type: "Service", identifiers: ["ecs.amazonaws.com"] }] }),
+    ]);
+    expect(trust[0]!.condition).toBeUndefined();
+  });
+
+  it("when the service is created or destroyed, then the infrastructure role's policy attachment outlives it", () => {
+    expect(onlyResource(lb, "aws_ecs_service").depends_on).toContain(
+      "aws_iam_role_policy_attachment.caller_blue_green_infrastructure_role_managed_AmazonECSInfrastructureRolePolicyForLoadBalancers",
+    );
+  });
+
+  it("when an internal service is guarded, then its alarms read Service Connect target metrics by TargetDiscoveryName", () => {
+    const alarms = Object.values(resourcesOf(internal, "aws_cloudwatch_metric_alarm"));
+    const specs = alarms.map((a) => [a.metric_name, a.statistic ?? a.extended_statistic, a.dimensions]);
+    expect(specs.sort((x, y) => String(x[0]).localeCompare(String(y[0])))).toEqual([
+      ["HTTPCode_Target_5XX_Count", "Sum", { TargetDiscoveryName: "responder" }],
+      ["TargetResponseTime", "Average", { TargetDiscoveryName: "responder" }],
+    ]);
+    expect(onlyResource(internal, "aws_ecs_service").load_balancer).toBeUndefined();
+    expect(onlyResource(internal, "aws_ecs_service").lifecycle).toEqual({ ignore_changes: ["desired_count"] });
   });
 });

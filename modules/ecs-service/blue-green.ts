@@ -118,6 +118,7 @@ export class BlueGreenTargets extends Construct {
       name: `${props.namePrefix}-ecs-lb`,
       assumedBy: "ecs.amazonaws.com",
       description: "ECS moves listener-rule weights during blue/green deployments",
+      trustCondition: "documented-none",
       // AWS's managed policy for exactly this (ELB describe/modify on rules and target groups):
       // https://docs.aws.amazon.com/AmazonECS/latest/developerguide/AmazonECSInfrastructureRolePolicyForLoadBalancers.html
       managedPolicyArns: ["arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"],

@@ -373,8 +373,10 @@ export class EcsService extends Construct {
       });
       this.alarms = this.blueGreen.alarms;
     } else {
-      // Internal service: Service Connect's own target metrics (AWS/ECS, per discovery name).
-      const dimensions = { ClusterName: props.clusterName, ServiceName: props.name, DiscoveryName: props.name };
+      // Internal service: Service Connect's target metrics, which AWS/ECS publishes per target
+      // discovery name (alone, or with the *calling* service's name): TargetDiscoveryName alone
+      // covers every caller.
+      const dimensions = { TargetDiscoveryName: props.name };
       const base = { namespace: "AWS/ECS", dimensions, topicArn: props.alarmTopicArn };
       this.alarms = [
         metricAlarm(this, "target-5xx", {
@@ -387,12 +389,14 @@ export class EcsService extends Construct {
           comparison: "GreaterThanOrEqualToThreshold",
           periods: 2,
         }),
-        metricAlarm(this, "p95", {
+        // Average, not p95: percentiles of Service Connect's TargetResponseTime (milliseconds) are
+        // not documented, and an alarm on a statistic that never arrives stays OK forever.
+        metricAlarm(this, "latency", {
           ...base,
-          name: `${fullName}-p95-latency`,
-          description: `p95 response time of ${fullName} through Service Connect (rolls a deployment back)`,
+          name: `${fullName}-latency`,
+          description: `Average response time of ${fullName} through Service Connect (rolls a deployment back)`,
           metricName: "TargetResponseTime",
-          stat: "p95",
+          stat: "Average",
           threshold: props.alarmThresholds.p95LatencyMs,
           comparison: "GreaterThanThreshold",
           periods: 3,
@@ -405,6 +409,7 @@ export class EcsService extends Construct {
           name: `${fullName}-ecs-tls`,
           assumedBy: "ecs.amazonaws.com",
           description: "ECS issues Service Connect certificates from AWS Private CA",
+          trustCondition: "documented-none",
           // https://docs.aws.amazon.com/AmazonECS/latest/developerguide/infrastructure_IAM_role.html
           managedPolicyArns: [
             "arn:aws:iam::aws:policy/service-role/AmazonECSInfrastructureRolePolicyForServiceConnectTransportLayerSecurity",
@@ -481,10 +486,17 @@ export class EcsService extends Construct {
       propagateTags: "SERVICE",
       enableEcsManagedTags: true,
       waitForSteadyState: props.waitForSteadyState,
-      // Autoscaling owns the count after the first deploy (docs/DESIGN.md).
-      lifecycle: { ignoreChanges: ["desired_count"] },
+      // Autoscaling owns the count after the first deploy; with a load balancer, ECS swaps which
+      // target group is primary after every blue/green deployment, and re-sending the original
+      // block would deploy into the wrong group (hashicorp/terraform-provider-aws#45678) (docs/DESIGN.md).
+      lifecycle: { ignoreChanges: this.blueGreen ? ["desired_count", "load_balancer"] : ["desired_count"] },
       // The roles' policies must outlive the service, or deletion hangs in DRAINING (provider docs).
-      dependsOn: [...this.executionRole.dependables(), ...this.taskRole.dependables()],
+      dependsOn: [
+        ...this.executionRole.dependables(),
+        ...this.taskRole.dependables(),
+        ...(this.blueGreen?.infrastructureRole.dependables() ?? []),
+        ...(tlsRole?.dependables() ?? []),
+      ],
     });
 
     this.addAutoscaling(props, fullName);
@@ -498,6 +510,7 @@ export class EcsService extends Construct {
       name: `${fullName}-ecs-hooks`,
       assumedBy: "ecs.amazonaws.com",
       description: "ECS invokes the deployment lifecycle hooks",
+      trustCondition: "documented-none",
     });
     role.addToPrincipalPolicy({ sid: "InvokeHooks", actions: ["lambda:InvokeFunction"], resources: functions });
     return role.arn;

@@ -46,6 +46,8 @@ export const baseConfigShape = {
     .regex(/^rediss?:\/\//, "expected redis:// or rediss:// URL")
     .default("redis://127.0.0.1:6379"),
   REDIS_KEY_PREFIX: z.string().default(""),
+  /** ElastiCache AUTH token; on ECS it comes from the task definition's `secrets`, never plain environment. */
+  REDIS_AUTH_TOKEN: z.string().min(16).max(128).optional(),
   REDIS_COMMAND_TIMEOUT_MS: envInt(10, 60_000, 500),
   /** SSM parameter holding the failure mode, e.g. /fargate-connect/dev/failure_mode. */
   FAILURE_MODE_PARAMETER: z

