@@ -44,6 +44,7 @@ export function createResponderApp(deps: ResponderDeps): { app: Express; store: 
     failureModes: deps.failureModes,
     lifecycle: deps.lifecycle,
     cpuWork: deps.cpuWork,
+    liveness: () => db.liveness(),
     readiness: {
       mysql: () => db.query("SELECT 1"),
       redis: () => redisGuard.call("ping", (c) => c.ping()),

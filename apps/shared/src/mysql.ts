@@ -47,6 +47,9 @@ export function createMysqlPool(opts: MysqlOptions): MysqlPool {
   return pool;
 }
 
+/** MySQL's "Access denied for user" (wrong or rotated password). */
+const ER_ACCESS_DENIED_ERROR = 1045;
+
 /** The request that wanted this query has gone (client closed the connection): nothing was run. */
 export class CallerGoneError extends Error {
   override name = "CallerGoneError";
@@ -94,14 +97,30 @@ export interface DatabaseOptions {
  * would otherwise keep it busy for ever. A request that has gone is not run.
  */
 export class Database {
+  private credentialsRejectedAt?: Date;
+
   constructor(readonly opts: DatabaseOptions) {}
 
   get pool(): MysqlPool {
     return this.opts.pool;
   }
 
+  /**
+   * Why this process cannot recover by itself, or undefined. MySQL refusing the credentials is one:
+   * RDS rotates the managed master password, and ECS hands a task its secrets only at start, so
+   * only a new task (which reads the new password) can connect again.
+   */
+  liveness(): string | undefined {
+    return this.credentialsRejectedAt
+      ? `MySQL rejected the credentials at ${this.credentialsRejectedAt.toISOString()} (a rotated secret needs a new task)`
+      : undefined;
+  }
+
   async query<T = unknown>(sql: string, values: unknown[] = [], signal?: AbortSignal): Promise<T> {
-    const conn = await acquire(this.opts.pool, this.opts.acquireTimeoutMs, signal);
+    const conn = await acquire(this.opts.pool, this.opts.acquireTimeoutMs, signal).catch((error: unknown) => {
+      if ((error as { errno?: number }).errno === ER_ACCESS_DENIED_ERROR) this.credentialsRejectedAt ??= new Date();
+      throw error;
+    });
     if (signal?.aborted) {
       conn.release();
       throw new CallerGoneError("request aborted before the query ran");
