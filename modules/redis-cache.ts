@@ -191,9 +191,12 @@ export class RedisCache extends Construct {
     // The family is part of the name: switching engines creates the new group before the old one
     // (still attached until the replication group moves) is destroyed.
     this.parameterGroup = new ElasticacheParameterGroup(this, "parameter-group", {
+      // Replacement only comes with a new family, which is in the name, so the new group can exist
+      // beside the old one (create_before_destroy). Nothing else that forces replacement (the
+      // description) may vary within a family: no engine version in it.
       name: `${props.name}-${engine.family}`,
       family: engine.family,
-      description: `${props.engine} ${engine.version} parameters of ${props.name}`,
+      description: `${props.engine} (${engine.family}) parameters of ${props.name}`,
       lifecycle: { createBeforeDestroy: true },
     });
 
