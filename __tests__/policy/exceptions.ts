@@ -105,7 +105,7 @@ export const EXCEPTIONS: readonly PolicyException[] = [
     rule: "IAM-03",
     covers: 'ecs:ListTasks on "*" with an ArnEquals ecs:cluster condition (FIS experiment roles)',
     reason:
-      "ListTasks authorizes on container instances, which Fargate has none of; AWS's ECS IAM examples grant it on \"*\" narrowed by ecs:cluster, as here.",
+      'ListTasks authorizes on container instances, which Fargate has none of; AWS\'s ECS IAM examples grant it on "*" narrowed by ecs:cluster, as here.',
     matches: isClusterScopedListTasks,
   },
   {
