@@ -56,11 +56,14 @@ export const opsSchema = z
   })
   .prefault({});
 
-/** FIS on/off (shared key: the sidecars branch adds the task-level prerequisites behind the same switch). */
+/**
+ * FIS on/off. The same key and shape as the sidecars work (task-level prerequisites): at merge keep
+ * one definition; both read `config.fis.enabled`.
+ */
 export const fisSchema = z
   .strictObject({
     /** FIS experiment templates, and the task-level fault-injection prerequisites. Off in prod. */
-    enabled: z.boolean(),
+    enabled: z.boolean().default(false),
   })
   .default({ enabled: false });
 
