@@ -30,8 +30,10 @@ function resolveRemote(stacks: Record<string, TfJson>, ref: unknown): { stack: s
   return { stack: m[1]!, value: stacks[m[1]!]!.output![m[2]!]!.value };
 }
 
-const alarmsOf = (json: TfJson) =>
-  Object.fromEntries(Object.values(resourcesOf(json, "aws_cloudwatch_metric_alarm")).map((a) => [a.alarm_name, a]));
+const alarmsOf = (json: TfJson): Record<string, Block> =>
+  Object.fromEntries(
+    Object.values(resourcesOf(json, "aws_cloudwatch_metric_alarm")).map((a) => [String(a.alarm_name), a]),
+  );
 
 describe("ops stack: alarms", () => {
   it("when synthesized, then every alarm notifies the platform's topic on ALARM and OK", () => {
@@ -278,10 +280,10 @@ describe("ops stack: dashboard", () => {
 });
 
 describe("ops stack: FIS experiment templates", () => {
-  const templates = (stacks: Record<string, TfJson>) =>
+  const templates = (stacks: Record<string, TfJson>): Record<string, Block> =>
     Object.fromEntries(
       Object.values(resourcesOf(stacks.ops!, "aws_fis_experiment_template")).map((t) => [
-        (t.action as Block[])[0]!.name,
+        String((t.action as Block[])[0]!.name),
         t,
       ]),
     );

@@ -110,8 +110,8 @@ export function dashboardBody(input: DashboardInput): { widgets: Record<string, 
       ]);
     }
     if (!svc.targetGroups?.length) {
-      // Internal services: Service Connect's own metrics (AWS/ECS, per discovery name).
-      const sc = ["ClusterName", input.clusterName, "ServiceName", svc.serviceName, "DiscoveryName", svc.app];
+      // Internal services: Service Connect's target metrics (AWS/ECS, TargetDiscoveryName: every caller).
+      const sc = ["TargetDiscoveryName", svc.app];
       metric(`${svc.app}: Service Connect 5xx and p95 (ms)`, [
         ["AWS/ECS", "HTTPCode_Target_5XX_Count", ...sc, { stat: "Sum", label: "5xx" }],
         ["AWS/ECS", "TargetResponseTime", ...sc, { stat: "p95", label: "p95 ms", yAxis: "right" }],
