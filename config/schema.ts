@@ -189,67 +189,65 @@ function edgeProblems(p: { loadBalancer: { certificateArn?: string }; domain?: u
 
 // --- end platform edge ---
 
-export const envConfigSchema = z
-  .strictObject({
-    /** Prefix of every AWS name (ALB and target group names cap at 32 characters). */
-    namePrefix: z.string().regex(/^[a-z][a-z0-9-]{0,13}[a-z0-9]$/, "expected 2–15 lowercase letters, digits or '-'"),
-    region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'expected an AWS region such as "eu-west-1"'),
-    /** When set, the provider refuses to run against any other account. */
-    accountId: z
-      .string()
-      .regex(/^\d{12}$/, "expected a 12-digit AWS account id")
-      .optional(),
-    tags: z.record(tagKey, z.string().max(256)).default({}),
-    /** Remote state; omitted: every stack uses a local backend and no state stack is synthesized. */
-    state: z
-      .strictObject({
-        bucket: z
-          .string()
-          .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "expected an S3 bucket name: 3–63 of a-z 0-9 . -"),
-        /** Lock table for Terraform < 1.10 (use_lockfile covers newer versions). */
-        dynamodbTable: z
-          .string()
-          .regex(/^[a-zA-Z0-9_.-]{3,255}$/, "expected a DynamoDB table name")
-          .optional(),
-        noncurrentVersionExpirationDays: z.int().min(1).max(3650).default(90),
-      })
-      .optional(),
-    network,
-    platform: z
-      .strictObject({
-        containerInsights: z.enum(["enabled", "enhanced"]).default("enabled"),
-        capacityProviderStrategy,
-        /** Subscribed to the alarm topic (confirm the email once). */
-        alarmEmail: z.email().optional(),
-        ...edge,
-      })
-      .superRefine(edgeProblems),
-    services: servicesSchema,
-    serviceConnect: serviceConnectSchema,
-    /** Data stack: ElastiCache and Aurora MySQL (config/data-schema.ts). */
-    data: dataSchema,
-    logs,
-    /** Retention for every log group the stacks create (flow logs have their own). */
-    logRetentionDays: retentionDays.default(30),
-    /** Deletion protection on stateful resources and the ALB (on for prod). */
-    deletionProtection: z.boolean(),
-    // --- ops (issue 10): alarms, dashboard, FIS experiments (config/ops-schema.ts) ---
-    ops: opsSchema,
-    /** AWS FIS: experiment templates and the task-level prerequisites (shared with the sidecars work). */
-    fis: fisSchema,
-    // --- end ops ---
-  })
-  // --- ops (issue 10) ---
-  .superRefine((c, ctx) => {
-    if (c.ops.experiments !== undefined && !c.fis.enabled) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["ops", "experiments"],
-        input: c.ops.experiments,
-        message: "experiment settings need fis.enabled: true (no FIS templates exist without it)",
-      });
-    }
-  });
+export const envConfigSchema = z.strictObject({
+  /** Prefix of every AWS name (ALB and target group names cap at 32 characters). */
+  namePrefix: z.string().regex(/^[a-z][a-z0-9-]{0,13}[a-z0-9]$/, "expected 2–15 lowercase letters, digits or '-'"),
+  region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'expected an AWS region such as "eu-west-1"'),
+  /** When set, the provider refuses to run against any other account. */
+  accountId: z
+    .string()
+    .regex(/^\d{12}$/, "expected a 12-digit AWS account id")
+    .optional(),
+  tags: z.record(tagKey, z.string().max(256)).default({}),
+  /** Remote state; omitted: every stack uses a local backend and no state stack is synthesized. */
+  state: z
+    .strictObject({
+      bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "expected an S3 bucket name: 3–63 of a-z 0-9 . -"),
+      /** Lock table for Terraform < 1.10 (use_lockfile covers newer versions). */
+      dynamodbTable: z
+        .string()
+        .regex(/^[a-zA-Z0-9_.-]{3,255}$/, "expected a DynamoDB table name")
+        .optional(),
+      noncurrentVersionExpirationDays: z.int().min(1).max(3650).default(90),
+    })
+    .optional(),
+  network,
+  platform: z
+    .strictObject({
+      containerInsights: z.enum(["enabled", "enhanced"]).default("enabled"),
+      capacityProviderStrategy,
+      /** Subscribed to the alarm topic (confirm the email once). */
+      alarmEmail: z.email().optional(),
+      ...edge,
+    })
+    .superRefine(edgeProblems),
+  services: servicesSchema,
+  serviceConnect: serviceConnectSchema,
+  /** Data stack: ElastiCache and Aurora MySQL (config/data-schema.ts). */
+  data: dataSchema,
+  logs,
+  /** Retention for every log group the stacks create (flow logs have their own). */
+  logRetentionDays: retentionDays.default(30),
+  /** Deletion protection on stateful resources and the ALB (on for prod). */
+  deletionProtection: z.boolean(),
+  // --- ops (issue 10): alarms, dashboard, FIS experiments (config/ops-schema.ts) ---
+  ops: opsSchema,
+  /** AWS FIS: experiment templates and the task-level prerequisites (same key as the sidecars work). */
+  fis: fisSchema,
+  // --- end ops ---
+});
+
+// --- ops (issue 10): experiment settings are used only where FIS is on, so elsewhere they are an error ---
+const checkedEnvConfigSchema = envConfigSchema.superRefine((c, ctx) => {
+  if (c.ops.experiments !== undefined && !c.fis.enabled) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["ops", "experiments"],
+      input: c.ops.experiments,
+      message: "experiment settings need fis.enabled: true (no FIS templates exist without it)",
+    });
+  }
+});
 // --- end ops ---
 
 export type EnvConfigInput = z.input<typeof envConfigSchema>;
@@ -307,7 +305,7 @@ export class ConfigError extends Error {
 
 /** Validates one environment's raw config. Throws ConfigError naming path, bad value and what is allowed. */
 export function parseEnvConfig(envName: string, raw: unknown): EnvConfig {
-  const result = envConfigSchema.safeParse(raw, { reportInput: true });
+  const result = checkedEnvConfigSchema.safeParse(raw, { reportInput: true });
   if (!result.success) {
     const lines = result.error.issues.map(formatIssue);
     throw new ConfigError(`Invalid config for environment "${envName}":\n  - ${lines.join("\n  - ")}`);
