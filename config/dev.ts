@@ -69,4 +69,25 @@ export default {
   },
   logRetentionDays: 14,
   deletionProtection: false,
+  // --- ops (issue 10): low-traffic thresholds; FIS on (game days run here, never in prod) ---
+  ops: {
+    alarms: {
+      alb5xxPercent: 5,
+      alb5xxMinRequestsPerMinute: 10,
+      tasksBelowDesiredMinutes: 5,
+      serviceCpuPercent: 85,
+      serviceMemoryPercent: 85,
+      cacheCpuPercent: 80,
+      cacheMemoryPercent: 80,
+      cacheEvictionsPer5Min: 100,
+      cacheReplicationLagSec: 10,
+      dbCpuPercent: 80,
+      dbConnections: 150,
+      dbFreeableMemoryMiB: 128,
+    },
+    dashboard: true,
+    experiments: { durationMinutes: 5, stopTaskPercent: 50, cpuStressPercent: 80, latencyMs: 500 },
+  },
+  fis: { enabled: true },
+  // --- end ops ---
 } satisfies EnvConfigInput;

@@ -72,4 +72,24 @@ export default {
   },
   logRetentionDays: 90,
   deletionProtection: true,
+  // --- ops (issue 10): tighter 5xx, more connections (up to 32 ACU); no FIS in prod ---
+  ops: {
+    alarms: {
+      alb5xxPercent: 1,
+      alb5xxMinRequestsPerMinute: 50,
+      tasksBelowDesiredMinutes: 3,
+      serviceCpuPercent: 80,
+      serviceMemoryPercent: 80,
+      cacheCpuPercent: 70,
+      cacheMemoryPercent: 75,
+      cacheEvictionsPer5Min: 1000,
+      cacheReplicationLagSec: 5,
+      dbCpuPercent: 75,
+      dbConnections: 2000,
+      dbFreeableMemoryMiB: 512,
+    },
+    dashboard: true,
+  },
+  fis: { enabled: false },
+  // --- end ops ---
 } satisfies EnvConfigInput;

@@ -11,6 +11,7 @@ import {
 import { LOG_RETENTION_DAYS } from "../modules/lib/log-retention";
 import { subnetProblems } from "../modules/lib/subnet-plan";
 import { dataSchema } from "./data-schema";
+import { fisSchema, opsSchema } from "./ops-schema";
 import { capacityProviderStrategy, serviceConnectSchema, servicesSchema } from "./services-schema";
 
 export { LOG_RETENTION_DAYS };
@@ -229,7 +230,25 @@ export const envConfigSchema = z.strictObject({
   logRetentionDays: retentionDays.default(30),
   /** Deletion protection on stateful resources and the ALB (on for prod). */
   deletionProtection: z.boolean(),
+  // --- ops (issue 10): alarms, dashboard, FIS experiments (config/ops-schema.ts) ---
+  ops: opsSchema,
+  /** AWS FIS: experiment templates and the task-level prerequisites (same key as the sidecars work). */
+  fis: fisSchema,
+  // --- end ops ---
 });
+
+// --- ops (issue 10): experiment settings are used only where FIS is on, so elsewhere they are an error ---
+const checkedEnvConfigSchema = envConfigSchema.superRefine((c, ctx) => {
+  if (c.ops.experiments !== undefined && !c.fis.enabled) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["ops", "experiments"],
+      input: c.ops.experiments,
+      message: "experiment settings need fis.enabled: true (no FIS templates exist without it)",
+    });
+  }
+});
+// --- end ops ---
 
 export type EnvConfigInput = z.input<typeof envConfigSchema>;
 type ParsedEnvConfig = z.output<typeof envConfigSchema>;
@@ -286,7 +305,7 @@ export class ConfigError extends Error {
 
 /** Validates one environment's raw config. Throws ConfigError naming path, bad value and what is allowed. */
 export function parseEnvConfig(envName: string, raw: unknown): EnvConfig {
-  const result = envConfigSchema.safeParse(raw, { reportInput: true });
+  const result = checkedEnvConfigSchema.safeParse(raw, { reportInput: true });
   if (!result.success) {
     const lines = result.error.issues.map(formatIssue);
     throw new ConfigError(`Invalid config for environment "${envName}":\n  - ${lines.join("\n  - ")}`);

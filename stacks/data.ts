@@ -1,3 +1,4 @@
+import { Fn } from "cdktf";
 import type { Construct } from "constructs";
 import type { EnvConfig } from "../config";
 import { AuroraMysql } from "../modules/aurora-mysql";
@@ -39,6 +40,17 @@ export interface DataAttributes {
   };
 }
 
+/** What the ops stack reads (issue 10): metric dimensions and FIS targets of both stores. */
+export interface DataMonitoringAttributes {
+  readonly cacheReplicationGroupId: string;
+  readonly cacheReplicationGroupArn: string;
+  /** Member cluster ids, one per node (the CacheClusterId metric dimension), sorted. */
+  readonly cacheNodeIds: readonly string[];
+  readonly cacheMultiAz: boolean;
+  readonly mysqlClusterIdentifier: string;
+  readonly mysqlClusterArn: string;
+}
+
 /**
  * ElastiCache (Redis OSS or Valkey) and Aurora MySQL Serverless v2 in the private subnets, both
  * encrypted with this stack's data key. Each store exposes a client security group that services
@@ -52,6 +64,10 @@ export class DataStack extends FcStack implements DataAttributes {
   readonly kmsKey: KmsKey;
   readonly cache: RedisCache;
   readonly database: AuroraMysql;
+  // --- ops (issue 10): what the ops stack monitors and experiments on ---
+  /** Monitoring and FIS identifiers of both stores. */
+  readonly monitoring: DataMonitoringAttributes;
+  // --- end ops ---
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, { config: props.config });
@@ -116,6 +132,40 @@ export class DataStack extends FcStack implements DataAttributes {
       masterSecretArn: this.database.masterSecretArn,
       secretKmsKeyArn: this.kmsKey.arn,
     };
+
+    // --- ops (issue 10) ---
+    // ElastiCache metrics are per member cluster (CacheClusterId): member_clusters is a set, so it is
+    // sorted and indexed, one id per configured node.
+    const members = Fn.sort(Fn.tolist(this.cache.replicationGroup.memberClusters));
+    this.monitoring = {
+      cacheReplicationGroupId: this.cache.replicationGroup.id,
+      cacheReplicationGroupArn: this.cache.replicationGroup.arn,
+      cacheNodeIds: Array.from({ length: data.redis.nodeCount }, (_, i) => Fn.element(members, i) as string),
+      cacheMultiAz: data.redis.multiAz,
+      mysqlClusterIdentifier: this.database.cluster.clusterIdentifier,
+      mysqlClusterArn: this.database.cluster.arn,
+    };
+    output(
+      this,
+      "cacheReplicationGroupId",
+      this.monitoring.cacheReplicationGroupId,
+      "ElastiCache replication group id",
+    );
+    output(
+      this,
+      "cacheReplicationGroupArn",
+      this.monitoring.cacheReplicationGroupArn,
+      "ElastiCache replication group ARN (FIS target)",
+    );
+    output(this, "cacheNodeIds", members, "ElastiCache member cluster ids (CacheClusterId metric dimension), sorted");
+    output(
+      this,
+      "mysqlClusterIdentifier",
+      this.monitoring.mysqlClusterIdentifier,
+      "Aurora cluster identifier (DBClusterIdentifier dimension)",
+    );
+    output(this, "mysqlClusterArn", this.monitoring.mysqlClusterArn, "Aurora cluster ARN (FIS target)");
+    // --- end ops ---
 
     output(this, "redisPrimaryEndpoint", this.redis.primaryEndpoint, "ElastiCache primary endpoint address (no port)");
     output(this, "redisPort", this.redis.port, "ElastiCache port (TLS required)");

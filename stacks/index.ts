@@ -2,6 +2,7 @@ import type { Construct } from "constructs";
 import type { EnvConfig } from "../config";
 import { DataStack } from "./data";
 import { NetworkStack } from "./network";
+import { OpsStack } from "./ops";
 import { PlatformStack } from "./platform";
 import { ServicesStack } from "./services";
 import { StateStack } from "./state";
@@ -12,6 +13,7 @@ export interface EnvironmentStacks {
   readonly platform: PlatformStack;
   readonly data: DataStack;
   readonly services: ServicesStack;
+  readonly ops: OpsStack;
 }
 
 /** Every stack of one environment, in dependency order. The state stack exists only with a state bucket. */
@@ -23,5 +25,6 @@ export function createStacks(scope: Construct, config: EnvConfig): EnvironmentSt
   const platform = new PlatformStack(scope, "platform", { config, network });
   const data = new DataStack(scope, "data", { config, network, platform });
   const services = new ServicesStack(scope, "services", { config, network, platform, data });
-  return { state, network, platform, data, services };
+  const ops = new OpsStack(scope, "ops", { config, platform, data, services });
+  return { state, network, platform, data, services, ops };
 }

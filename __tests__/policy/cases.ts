@@ -677,7 +677,8 @@ export const CASES: Readonly<Record<string, RuleCase>> = {
     good: container({}),
   },
   "X-07": {
-    bad: one(task([goodContainer], { enable_fault_injection: true })),
+    // dev enables FIS (issue 10): the bad case turns it off explicitly.
+    bad: { ...one(task([goodContainer], { enable_fault_injection: true })), config: { fis: { enabled: false } } },
     good: { ...one(task([goodContainer], { enable_fault_injection: true })), config: { fis: { enabled: true } } },
   },
 };

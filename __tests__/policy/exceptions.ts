@@ -66,6 +66,20 @@ function isEcsInfrastructureRole(v: Violation, env: Environment): boolean {
     );
 }
 
+/** ecs:ListTasks on "*" narrowed to one cluster by an ArnEquals ecs:cluster condition (FIS roles). */
+function isClusterScopedListTasks(v: Violation, env: Environment): boolean {
+  if (v.resource.type !== "aws_iam_role_policy" || v.detail === undefined) return false;
+  const policy = env.referenced(v.resource.stack, v.resource.body.policy);
+  const statements = Array.isArray(policy?.resource.body.statement) ? policy.resource.body.statement : [];
+  return statements.some(
+    (s: { sid?: string; actions?: string[]; condition?: { test: string; variable: string; values: string[] }[] }) =>
+      s.sid === v.detail &&
+      s.actions?.length === 1 &&
+      s.actions[0] === "ecs:ListTasks" &&
+      s.condition?.some((c) => c.test === "ArnEquals" && c.variable === "ecs:cluster" && c.values.length === 1),
+  );
+}
+
 export const EXCEPTIONS: readonly PolicyException[] = [
   {
     rule: "IAM-02",
@@ -86,6 +100,13 @@ export const EXCEPTIONS: readonly PolicyException[] = [
     reason:
       "ALB access-log delivery supports only SSE-S3, not a customer-managed KMS key (ELB user guide, access logs).",
     matches: isAlbAccessLogBucket,
+  },
+  {
+    rule: "IAM-03",
+    covers: 'ecs:ListTasks on "*" with an ArnEquals ecs:cluster condition (FIS experiment roles)',
+    reason:
+      'ListTasks authorizes on container instances, which Fargate has none of; AWS\'s ECS IAM examples grant it on "*" narrowed by ecs:cluster, as here.',
+    matches: isClusterScopedListTasks,
   },
   {
     rule: "CTR-01",

@@ -249,7 +249,7 @@ describe("cross-resource details", () => {
     const withFis = runRule(rule("CTR-01"), [environmentOf({ stacks, config: { fis: { enabled: true } } })]);
     expect(withFis.violations).toHaveLength(0);
     expect(withFis.excepted).toHaveLength(1);
-    const withoutFis = runRule(rule("CTR-01"), [environmentOf({ stacks })]);
+    const withoutFis = runRule(rule("CTR-01"), [environmentOf({ stacks, config: { fis: { enabled: false } } })]);
     expect(withoutFis.violations).toHaveLength(1);
   });
 

@@ -102,8 +102,8 @@ export function isProduction(ctx: RuleContext): boolean {
 }
 
 /**
- * FIS is enabled only when config carries a `fis` key that enables it. The schema has no such key
- * yet, so today this is false everywhere; `{ fis: { enabled: true } }` or `fis: true` turns it on.
+ * FIS is enabled only when config carries a `fis` key that enables it (config/ops-schema.ts fisSchema;
+ * dev turns it on). `{ fis: { enabled: true } }` or `fis: true` turns it on.
  */
 export function fisEnabled(config: unknown): boolean {
   const fis = (config as Record<string, unknown> | undefined)?.fis;

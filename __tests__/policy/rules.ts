@@ -79,6 +79,9 @@ export const ACTIONS_WITHOUT_RESOURCES: readonly RegExp[] = [
   /^cloudwatch:PutMetricData$/,
   /^ec2:Describe[A-Za-z]+$/,
   /^sts:GetCallerIdentity$/,
+  // FIS experiment roles (issue 10): command tracking and target resolution by tags.
+  /^ssm:(ListCommands|CancelCommand)$/,
+  /^tag:GetResources$/,
 ];
 
 const IDENTITY_POLICIES: readonly (readonly [string, string])[] = [

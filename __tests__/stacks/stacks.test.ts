@@ -38,8 +38,8 @@ function filesUnder(dir: string): Record<string, string> {
 
 describe("every environment", () => {
   it("when each environment is synthesized, then it writes its stacks (state only with a state bucket)", () => {
-    expect(Object.keys(dev).sort()).toEqual(["data", "network", "platform", "services", "state"]);
-    expect(Object.keys(prd).sort()).toEqual(["data", "network", "platform", "services", "state"]);
+    expect(Object.keys(dev).sort()).toEqual(["data", "network", "ops", "platform", "services", "state"]);
+    expect(Object.keys(prd).sort()).toEqual(["data", "network", "ops", "platform", "services", "state"]);
     for (const { stacks } of Object.values(synthesized)) {
       for (const json of Object.values(stacks)) expect(Object.keys(json.resource).length).toBeGreaterThan(0);
     }
@@ -75,7 +75,7 @@ describe("every environment", () => {
 describe("backends", () => {
   it("when no state bucket is configured, then every stack uses a repo-relative local backend", () => {
     const { stacks } = synthApp(parseEnvConfig("sandbox", { ...devConfig, state: undefined }));
-    expect(Object.keys(stacks).sort()).toEqual(["data", "network", "platform", "services"]);
+    expect(Object.keys(stacks).sort()).toEqual(["data", "network", "ops", "platform", "services"]);
     expect(stacks.network!.terraform.backend).toEqual({
       local: { path: "../../../terraform-state/sandbox/network.tfstate" },
     });
@@ -249,7 +249,7 @@ describe("platform stack", () => {
 });
 
 describe("cross-stack references", () => {
-  const ORDER = ["network", "platform", "data", "services"];
+  const ORDER = ["network", "platform", "data", "services", "ops"];
 
   it("when any stack reads another, then it reads only an earlier one (network ← platform ← data ← services)", () => {
     for (const stacks of [dev, prd]) {
@@ -377,6 +377,8 @@ describe("stable addresses", () => {
       "aws_cloudwatch_log_group.mysql_log_error",
       "aws_cloudwatch_log_group.mysql_log_slowquery",
     ],
+    // --- ops (issue 10): the dashboard (prod); FIS templates are pinned on dev below ---
+    ops: ["aws_cloudwatch_dashboard.dashboard_dashboard", "aws_cloudwatch_metric_alarm.alarms_alb_5xx_rate"],
   };
 
   it.each(Object.entries(pinned))(
@@ -385,4 +387,16 @@ describe("stable addresses", () => {
       expect(addresses(prd[stack]!)).toEqual(expect.arrayContaining(expected));
     },
   );
+
+  it("when dev (FIS on) is synthesized, then the FIS experiment templates keep their addresses", () => {
+    expect(addresses(dev.ops!)).toEqual(
+      expect.arrayContaining([
+        "aws_fis_experiment_template.fis_stop_responder_tasks",
+        "aws_fis_experiment_template.fis_caller_cpu_stress",
+        "aws_fis_experiment_template.fis_caller_responder_latency",
+        "aws_fis_experiment_template.fis_caller_responder_blackhole",
+        "aws_fis_experiment_template.fis_aurora_failover",
+      ]),
+    );
+  });
 });

@@ -1,0 +1,275 @@
+import {
+  CloudwatchMetricAlarm,
+  type CloudwatchMetricAlarmMetricQuery,
+} from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import { Construct } from "constructs";
+import { Validator } from "../lib/validate";
+
+/** Thresholds, one per alarm kind (config `ops.alarms`). */
+export interface OpsAlarmThresholds {
+  readonly alb5xxPercent: number;
+  readonly alb5xxMinRequestsPerMinute: number;
+  readonly tasksBelowDesiredMinutes: number;
+  readonly serviceCpuPercent: number;
+  readonly serviceMemoryPercent: number;
+  readonly cacheCpuPercent: number;
+  readonly cacheMemoryPercent: number;
+  readonly cacheEvictionsPer5Min: number;
+  readonly cacheReplicationLagSec: number;
+  readonly dbCpuPercent: number;
+  readonly dbConnections: number;
+  readonly dbFreeableMemoryMiB: number;
+}
+
+export interface EnvironmentAlarmsProps {
+  /** Prefix of every alarm name, e.g. "fc-dev". */
+  readonly namePrefix: string;
+  /** The platform's SNS topic; every alarm notifies it on ALARM and OK. */
+  readonly topicArn: string;
+  readonly thresholds: OpsAlarmThresholds;
+  /** ALB ARN suffix (LoadBalancer dimension). */
+  readonly albArnSuffix: string;
+  readonly clusterName: string;
+  /** ECS services: `app` names the alarms, `serviceName` is the ServiceName dimension. */
+  readonly services: readonly { readonly app: string; readonly serviceName: string }[];
+  /** ElastiCache member cluster ids (one per node: CacheClusterId dimension), in node order. */
+  readonly cacheNodeIds: readonly string[];
+  /** Aurora cluster identifier (DBClusterIdentifier dimension). */
+  readonly dbClusterIdentifier: string;
+}
+
+const MIB = 1024 * 1024;
+
+/**
+ * The environment's health alarms, beside the ones other stacks own (blue/green per target group
+ * and Service Connect in services, Firehose in platform, Aurora ACU in data): ALB 5xx rate, tasks
+ * below desired, service CPU/memory, ElastiCache per node, Aurora per cluster.
+ */
+export class EnvironmentAlarms extends Construct {
+  /** ALB 5xx share of requests: the stop condition of every FIS experiment. */
+  readonly alb5xxRate: CloudwatchMetricAlarm;
+  readonly all: CloudwatchMetricAlarm[] = [];
+
+  constructor(scope: Construct, id: string, props: EnvironmentAlarmsProps) {
+    super(scope, id);
+    const t = props.thresholds;
+    const v = new Validator(this);
+    v.matches("namePrefix", props.namePrefix, /^[a-z][a-z0-9-]{0,30}$/, "1–31 of a-z 0-9 -");
+    const pct = (name: keyof OpsAlarmThresholds) =>
+      v.check(t[name] > 0 && t[name] <= 100, `thresholds.${name}`, t[name], "a percentage above 0 and at most 100");
+    for (const name of [
+      "alb5xxPercent",
+      "serviceCpuPercent",
+      "serviceMemoryPercent",
+      "cacheCpuPercent",
+      "cacheMemoryPercent",
+      "dbCpuPercent",
+    ] as const)
+      pct(name);
+    v.int("thresholds.tasksBelowDesiredMinutes", t.tasksBelowDesiredMinutes, { min: 1, max: 60 });
+    v.int("thresholds.alb5xxMinRequestsPerMinute", t.alb5xxMinRequestsPerMinute, { min: 1, max: 1_000_000 });
+    v.int("thresholds.cacheEvictionsPer5Min", t.cacheEvictionsPer5Min, { min: 0, max: 100_000_000 });
+    v.int("thresholds.dbConnections", t.dbConnections, { min: 1, max: 100_000 });
+    v.int("thresholds.dbFreeableMemoryMiB", t.dbFreeableMemoryMiB, { min: 1, max: 1_048_576 });
+    v.check(
+      t.cacheReplicationLagSec > 0 && t.cacheReplicationLagSec <= 3600,
+      "thresholds.cacheReplicationLagSec",
+      t.cacheReplicationLagSec,
+      "above 0 and at most 3600 seconds",
+    );
+    v.check(props.services.length > 0, "services", props.services, "at least one service");
+    v.check(props.cacheNodeIds.length > 0, "cacheNodeIds", props.cacheNodeIds, "at least one node");
+
+    const p = props.namePrefix;
+    const notify = { alarmActions: [props.topicArn], okActions: [props.topicArn] };
+    const add = (alarm: CloudwatchMetricAlarm) => {
+      this.all.push(alarm);
+      return alarm;
+    };
+
+    // 100 × (ELB 5xx + target 5xx) / requests, over the whole ALB; quiet minutes (below the minimum
+    // request count) evaluate to 0, so one failed request at night pages nobody.
+    const alb = (metricName: string, qid: string): CloudwatchMetricAlarmMetricQuery => ({
+      id: qid,
+      returnData: false,
+      metric: {
+        namespace: "AWS/ApplicationELB",
+        metricName,
+        dimensions: { LoadBalancer: props.albArnSuffix },
+        stat: "Sum",
+        period: 60,
+      },
+    });
+    this.alb5xxRate = add(
+      new CloudwatchMetricAlarm(this, "alb-5xx-rate", {
+        alarmName: `${p}-alb-5xx-rate`,
+        alarmDescription: `ALB 5xx (ELB + targets) above ${t.alb5xxPercent}% of requests; stops every FIS experiment (docs/runbooks/alb-5xx-spike.md)`,
+        comparisonOperator: "GreaterThanThreshold",
+        threshold: t.alb5xxPercent,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
+        treatMissingData: "notBreaching",
+        metricQuery: [
+          alb("HTTPCode_ELB_5XX_Count", "elb5xx"),
+          alb("HTTPCode_Target_5XX_Count", "target5xx"),
+          alb("RequestCount", "requests"),
+          {
+            id: "rate",
+            label: "5xx % of requests",
+            returnData: true,
+            expression: `IF(requests >= ${t.alb5xxMinRequestsPerMinute}, 100 * (FILL(elb5xx, 0) + FILL(target5xx, 0)) / requests, 0)`,
+          },
+        ],
+        ...notify,
+      }),
+    );
+
+    for (const svc of props.services) {
+      const dims = { ClusterName: props.clusterName, ServiceName: svc.serviceName };
+      const insights = (metricName: string, qid: string): CloudwatchMetricAlarmMetricQuery => ({
+        id: qid,
+        returnData: false,
+        metric: { namespace: "ECS/ContainerInsights", metricName, dimensions: dims, stat: "Average", period: 60 },
+      });
+      add(
+        new CloudwatchMetricAlarm(this, `${svc.app}-tasks-below-desired`, {
+          alarmName: `${p}-${svc.app}-tasks-below-desired`,
+          alarmDescription: `${svc.app} ran fewer tasks than desired for ${t.tasksBelowDesiredMinutes} min (Spot reclaims, failing starts: docs/runbooks/spot-interruption-storm.md)`,
+          comparisonOperator: "GreaterThanOrEqualToThreshold",
+          threshold: 1,
+          evaluationPeriods: t.tasksBelowDesiredMinutes,
+          datapointsToAlarm: t.tasksBelowDesiredMinutes,
+          treatMissingData: "notBreaching",
+          metricQuery: [
+            insights("DesiredTaskCount", "desired"),
+            insights("RunningTaskCount", "running"),
+            { id: "missing", label: "Tasks missing", returnData: true, expression: "desired - running" },
+          ],
+          ...notify,
+        }),
+      );
+      for (const [kind, metricName, threshold] of [
+        ["cpu", "CPUUtilization", t.serviceCpuPercent],
+        ["memory", "MemoryUtilization", t.serviceMemoryPercent],
+      ] as const) {
+        add(
+          new CloudwatchMetricAlarm(this, `${svc.app}-${kind}-high`, {
+            alarmName: `${p}-${svc.app}-${kind}-high`,
+            alarmDescription: `${svc.app} average ${kind} above ${threshold}% for 5 min`,
+            namespace: "AWS/ECS",
+            metricName,
+            dimensions: dims,
+            statistic: "Average",
+            period: 60,
+            evaluationPeriods: 5,
+            datapointsToAlarm: 5,
+            threshold,
+            comparisonOperator: "GreaterThanThreshold",
+            treatMissingData: "notBreaching",
+            ...notify,
+          }),
+        );
+      }
+    }
+
+    // ElastiCache publishes per node (CacheClusterId = member cluster), not per replication group.
+    // https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheMetrics.WhichShouldIMonitor.html
+    props.cacheNodeIds.forEach((nodeId, i) => {
+      const node = String(i + 1).padStart(3, "0");
+      const cache = (
+        kind: string,
+        metricName: string,
+        statistic: string,
+        threshold: number,
+        comparisonOperator: string,
+        what: string,
+      ) =>
+        add(
+          new CloudwatchMetricAlarm(this, `cache-${node}-${kind}`, {
+            alarmName: `${p}-cache-${node}-${kind}`,
+            alarmDescription: `Cache node ${node}: ${what}`,
+            namespace: "AWS/ElastiCache",
+            metricName,
+            dimensions: { CacheClusterId: nodeId },
+            statistic,
+            period: 300,
+            evaluationPeriods: 2,
+            datapointsToAlarm: 2,
+            threshold,
+            comparisonOperator,
+            treatMissingData: "notBreaching",
+            ...notify,
+          }),
+        );
+      cache(
+        "engine-cpu",
+        "EngineCPUUtilization",
+        "Average",
+        t.cacheCpuPercent,
+        "GreaterThanThreshold",
+        `engine CPU above ${t.cacheCpuPercent}%`,
+      );
+      cache(
+        "memory",
+        "DatabaseMemoryUsagePercentage",
+        "Average",
+        t.cacheMemoryPercent,
+        "GreaterThanThreshold",
+        `memory above ${t.cacheMemoryPercent}% of maxmemory`,
+      );
+      cache(
+        "evictions",
+        "Evictions",
+        "Sum",
+        t.cacheEvictionsPer5Min,
+        "GreaterThanThreshold",
+        `more than ${t.cacheEvictionsPer5Min} evictions in 5 min`,
+      );
+      // Only replicas report ReplicationLag; every node gets the alarm because failover moves the roles.
+      if (props.cacheNodeIds.length > 1) {
+        cache(
+          "replication-lag",
+          "ReplicationLag",
+          "Maximum",
+          t.cacheReplicationLagSec,
+          "GreaterThanThreshold",
+          `replica more than ${t.cacheReplicationLagSec} s behind the primary`,
+        );
+      }
+    });
+
+    const db = (kind: string, metricName: string, threshold: number, comparisonOperator: string, what: string) =>
+      add(
+        new CloudwatchMetricAlarm(this, `mysql-${kind}`, {
+          alarmName: `${p}-mysql-${kind}`,
+          alarmDescription: `Aurora MySQL: ${what}`,
+          namespace: "AWS/RDS",
+          metricName,
+          dimensions: { DBClusterIdentifier: props.dbClusterIdentifier },
+          statistic: metricName === "FreeableMemory" ? "Minimum" : "Average",
+          period: 300,
+          evaluationPeriods: 2,
+          datapointsToAlarm: 2,
+          threshold,
+          comparisonOperator,
+          treatMissingData: "notBreaching",
+          ...notify,
+        }),
+      );
+    db("cpu-high", "CPUUtilization", t.dbCpuPercent, "GreaterThanThreshold", `CPU above ${t.dbCpuPercent}%`);
+    db(
+      "connections-high",
+      "DatabaseConnections",
+      t.dbConnections,
+      "GreaterThanThreshold",
+      `more than ${t.dbConnections} connections (docs/runbooks/connection-exhaustion.md)`,
+    );
+    db(
+      "freeable-memory-low",
+      "FreeableMemory",
+      t.dbFreeableMemoryMiB * MIB,
+      "LessThanThreshold",
+      `freeable memory below ${t.dbFreeableMemoryMiB} MiB`,
+    );
+  }
+}

@@ -1,0 +1,138 @@
+import { DataAwsAvailabilityZones } from "@cdktf/provider-aws/lib/data-aws-availability-zones";
+import { Fn } from "cdktf";
+import type { Construct } from "constructs";
+import type { EnvConfig } from "../config";
+import { EXPERIMENT_DEFAULTS } from "../config/ops-schema";
+import { APP_PORT } from "../config/schema";
+import type { EcsService } from "../modules/ecs-service";
+import { OpsDashboard } from "../modules/ops/dashboard";
+import { EnvironmentAlarms } from "../modules/ops/environment-alarms";
+import { ERROR_TYPES } from "../modules/ops/error-types";
+import { FaultExperiments } from "../modules/ops/fault-experiments";
+import { AppLogMetrics } from "../modules/ops/log-metrics";
+import type { DataMonitoringAttributes } from "./data";
+import { FcStack } from "./fc-stack";
+import { output } from "./outputs";
+import type { AppName, PlatformAttributes } from "./platform";
+
+/** What ops reads from the services stack. */
+export interface ServicesAttributes {
+  readonly caller: EcsService;
+  readonly responder: EcsService;
+}
+
+export interface OpsStackProps {
+  readonly config: EnvConfig;
+  readonly platform: PlatformAttributes;
+  readonly data: { readonly monitoring: DataMonitoringAttributes };
+  readonly services: ServicesAttributes;
+}
+
+/** Custom namespace of the apps' log metrics. */
+export const logMetricsNamespace = (namePrefix: string) => `FargateConnect/${namePrefix}`;
+
+/**
+ * Monitoring and experiments of one environment, last in line (network ← platform ← data ←
+ * services ← ops): environment alarms to the platform's topic, metric filters on the apps' log
+ * groups, one dashboard, and (with fis.enabled) FIS experiment templates. It only reads the other
+ * stacks; nothing here changes them.
+ */
+export class OpsStack extends FcStack {
+  readonly alarms: EnvironmentAlarms;
+  readonly dashboard?: OpsDashboard;
+  readonly experiments?: FaultExperiments;
+
+  constructor(scope: Construct, id: string, props: OpsStackProps) {
+    super(scope, id, { config: props.config });
+    const { config, platform, data, services } = props;
+    const apps: readonly [AppName, EcsService][] = [
+      ["caller", services.caller],
+      ["responder", services.responder],
+    ];
+
+    this.alarms = new EnvironmentAlarms(this, "alarms", {
+      namePrefix: config.namePrefix,
+      topicArn: platform.alarmTopicArn,
+      thresholds: config.ops.alarms,
+      albArnSuffix: platform.albArnSuffix,
+      clusterName: platform.clusterName,
+      services: apps.map(([app, svc]) => ({ app, serviceName: svc.service.name })),
+      cacheNodeIds: data.monitoring.cacheNodeIds,
+      dbClusterIdentifier: data.monitoring.mysqlClusterIdentifier,
+    });
+
+    const namespace = logMetricsNamespace(config.namePrefix);
+    for (const [app, svc] of apps) {
+      new AppLogMetrics(this, `${app}-log-metrics`, { app, logGroupName: svc.logGroup.name, namespace });
+    }
+
+    if (config.ops.dashboard) {
+      this.dashboard = new OpsDashboard(this, "dashboard", {
+        name: `${config.namePrefix}-operations`,
+        region: config.region,
+        albArnSuffix: platform.albArnSuffix,
+        clusterName: platform.clusterName,
+        services: apps.map(([app, svc]) => ({
+          app,
+          serviceName: svc.service.name,
+          targetGroups: svc.blueGreen
+            ? [
+                { color: "blue", arnSuffix: svc.blueGreen.blue.arnSuffix },
+                { color: "green", arnSuffix: svc.blueGreen.green.arnSuffix },
+              ]
+            : undefined,
+        })),
+        cacheNodeIds: data.monitoring.cacheNodeIds,
+        dbClusterIdentifier: data.monitoring.mysqlClusterIdentifier,
+        deliveryStreamName: platform.logPipeline.deliveryStreamName,
+        logMetricsNamespace: namespace,
+        errorTypes: ERROR_TYPES,
+        // This stack's alarms, then the deployment alarms the services own (blue/green, Service Connect).
+        alarmArns: [...this.alarms.all, ...services.caller.alarms, ...services.responder.alarms].map((a) => a.arn),
+      });
+      output(this, "dashboardName", this.dashboard.dashboard.dashboardName, "CloudWatch dashboard of the environment");
+    }
+
+    if (config.fis.enabled) {
+      const settings = config.ops.experiments ?? EXPERIMENT_DEFAULTS;
+      // Same AZ list as the network's subnets (modules/vpc.ts): the first one always holds a cache node.
+      const azs = new DataAwsAvailabilityZones(this, "azs", {
+        state: "available",
+        filter: [{ name: "opt-in-status", values: ["opt-in-not-required"] }],
+      });
+      this.experiments = new FaultExperiments(this, "fis", {
+        namePrefix: config.namePrefix,
+        stopAlarmArn: this.alarms.alb5xxRate.arn,
+        clusterName: platform.clusterName,
+        clusterArn: platform.clusterArn,
+        callerServiceName: services.caller.service.name,
+        responderServiceName: services.responder.service.name,
+        responderPort: APP_PORT,
+        latencySourceCidr: config.network.vpcCidr,
+        ...settings,
+        dbClusterArn: data.monitoring.mysqlClusterArn,
+        multiAzCache: data.monitoring.cacheMultiAz
+          ? {
+              replicationGroupArn: data.monitoring.cacheReplicationGroupArn,
+              availabilityZone: Fn.element(azs.names, 0) as string,
+            }
+          : undefined,
+      });
+      for (const [key, t] of Object.entries(this.experiments.templates)) {
+        output(
+          this,
+          `${camel(key)}TemplateId`,
+          t.id,
+          `FIS experiment template id (aws fis start-experiment --experiment-template-id)`,
+        );
+      }
+    }
+
+    output(this, "alb5xxAlarmName", this.alarms.alb5xxRate.alarmName, "ALB 5xx rate alarm (FIS stop condition)");
+  }
+}
+
+/** "stop-responder-tasks" → "stopResponderTasks" (output names). */
+function camel(key: string): string {
+  return key.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
