@@ -17,8 +17,8 @@ export interface BaseAppOptions {
   readonly readiness: Readonly<Record<string, ReadinessCheck>>;
   /** Liveness: a reason to report the process broken (503 on /healthz), or undefined when it is fine. */
   readonly liveness?: () => string | undefined;
-  /** Runs /work off the event loop. */
-  readonly cpuWork: CpuWorkPool;
+  /** Runs /work off the event loop. @default - a pool sized by WORK_MAX_CONCURRENT / WORK_MAX_QUEUED */
+  readonly cpuWork?: CpuWorkPool;
   /** Mounts the service's own routes. */
   readonly routes: (app: Express) => void;
 }
@@ -110,6 +110,8 @@ function failureInjection(opts: BaseAppOptions): RequestHandler {
 /** The Express app every service shares: logging, failure modes, JSON limit, health, /work, errors. */
 export function createBaseApp(opts: BaseAppOptions): Express {
   const { config, lifecycle } = opts;
+  const cpuWork =
+    opts.cpuWork ?? new CpuWorkPool({ maxConcurrent: config.WORK_MAX_CONCURRENT, maxQueued: config.WORK_MAX_QUEUED });
   const accepting = () => lifecycle.accepting;
   const app = express();
   app.disable("x-powered-by");
@@ -129,7 +131,7 @@ export function createBaseApp(opts: BaseAppOptions): Express {
     if (!(ms >= 1 && ms <= config.WORK_MAX_MS)) {
       throw new ValidationError("ms", `expected an integer from 1 to ${config.WORK_MAX_MS}`);
     }
-    await opts.cpuWork.run(ms);
+    await cpuWork.run(ms);
     res.json({ workedMs: ms });
   });
   app.all("/work", methodNotAllowed("GET"));
