@@ -67,7 +67,9 @@ function requestLogging(logger: Logger, lifecycle: Lifecycle): RequestHandler {
         method: req.method,
         path: req.path,
         status,
-        errorType: res.locals.errorType as string | undefined,
+        errorType:
+          (res.locals.errorType as string | undefined) ??
+          (aborted ? (res.locals.cutByShutdown ? "shutdown_cut" : "client_gone") : undefined),
         latencyMs,
         ...errorLog,
         ...(aborted ? { aborted: true, abortedBy: res.locals.cutByShutdown ? "shutdown" : "client" } : {}),
