@@ -59,7 +59,8 @@ function requestLogging(logger: Logger, lifecycle: Lifecycle): RequestHandler {
       const latencyMs = Math.round((performance.now() - start) * 10) / 10;
       const errorLog = res.locals.errorLog as ErrorLogFields | undefined;
       const status = aborted && !res.headersSent ? 499 : res.statusCode;
-      const level = aborted || status >= 500 ? "error" : status >= 400 ? "warn" : "info";
+      const cut = aborted && res.locals.cutByShutdown === true;
+      const level = cut || status >= 500 ? "error" : aborted || status >= 400 ? "warn" : "info";
       // winston formats before its transports filter by level: skip the JSON work when nobody listens.
       if (!logger.isLevelEnabled(level)) return;
       logger.log(level, "request", {
