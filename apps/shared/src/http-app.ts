@@ -32,9 +32,14 @@ export function burnCpu(ms: number): void {
   while (performance.now() < end) x += Math.sqrt(x + 1);
 }
 
-/** Aborted when the client goes away before its response was sent: work not yet started is skipped. */
-export function requestSignal(res: Response): AbortSignal | undefined {
-  return (res.locals.abort as AbortController | undefined)?.signal;
+/**
+ * Aborted when the client goes away before its response was sent: work not yet started is skipped.
+ * Made on first use: an AbortController per request would cost every request, most never ask.
+ */
+export function requestSignal(res: Response): AbortSignal {
+  if (res.locals.gone === true) return AbortSignal.abort();
+  const controller = ((res.locals.abort as AbortController | undefined) ??= new AbortController());
+  return controller.signal;
 }
 
 /**
@@ -46,8 +51,6 @@ function requestLogging(logger: Logger, lifecycle: Lifecycle): RequestHandler {
     const header = req.get("x-request-id");
     const requestId = header && REQUEST_ID.test(header) ? header : randomUUID();
     const start = performance.now();
-    const abort = new AbortController();
-    res.locals.abort = abort;
     res.setHeader("x-request-id", requestId);
     lifecycle.inFlight.add(res);
     let logged = false;
@@ -55,7 +58,10 @@ function requestLogging(logger: Logger, lifecycle: Lifecycle): RequestHandler {
       if (logged) return;
       logged = true;
       lifecycle.inFlight.delete(res);
-      if (aborted) abort.abort();
+      if (aborted) {
+        res.locals.gone = true;
+        (res.locals.abort as AbortController | undefined)?.abort();
+      }
       const latencyMs = Math.round((performance.now() - start) * 10) / 10;
       const errorLog = res.locals.errorLog as ErrorLogFields | undefined;
       const status = aborted && !res.headersSent ? 499 : res.statusCode;
