@@ -201,8 +201,9 @@ describe("logs", () => {
       REDIS_KEY_PREFIX: prefix,
     });
     try {
+      await eventually(() => svc.deps.redis.isReady);
       await timedFetch(`${svc.url}/data`, { headers: { "x-request-id": "stack-1" } });
-      const lines = svc.logs.filter((l) => l.requestId === "stack-1");
+      const lines = svc.logs.filter((l) => l.requestId === "stack-1" && l.message === "request");
       expect(lines).toEqual([
         expect.objectContaining({
           message: "request",

@@ -68,7 +68,14 @@ describe("responder with MySQL behind a fault proxy", () => {
     expect(await rowsWith("abandoned")).toBe(0);
     await eventually(() => svc.logs.some((l) => l.requestId === "gone-1"));
     expect(svc.logs.filter((l) => l.requestId === "gone-1")).toEqual([
-      expect.objectContaining({ message: "request", aborted: true, abortedBy: "client", status: 499, path: "/data" }),
+      expect.objectContaining({
+        message: "request",
+        aborted: true,
+        abortedBy: "client",
+        status: 499,
+        path: "/data",
+        errorType: "client_gone",
+      }),
     ]);
   });
 

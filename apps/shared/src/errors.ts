@@ -39,7 +39,9 @@ export async function dependency<T>(name: string, call: () => Promise<T>): Promi
   try {
     return await call();
   } catch (error) {
-    throw error instanceof HttpError ? error : new DependencyError(name, error);
+    // A request whose client left is not a dependency failure: keep it recognisable (499 in the log).
+    const callerGone = error instanceof Error && error.name === "CallerGoneError";
+    throw error instanceof HttpError || callerGone ? error : new DependencyError(name, error);
   }
 }
 

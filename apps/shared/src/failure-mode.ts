@@ -12,8 +12,8 @@ export interface FailureModeSourceOptions {
   readonly override?: FailureMode;
   /** How long a value read from SSM is served before it is read again. */
   readonly ttlMs: number;
-  /** Deadline for one SSM read; a read that overruns is abandoned and retried after the TTL. */
-  readonly timeoutMs: number;
+  /** Deadline for one SSM read; a read that overruns is abandoned and retried after the TTL. @default 1000 */
+  readonly timeoutMs?: number;
   readonly now?: () => number;
 }
 
@@ -72,7 +72,7 @@ export class FailureModeSource {
       const abort = new AbortController();
       const out = await withDeadline(
         this.opts.ssm!.send(new GetParameterCommand({ Name: name }), { abortSignal: abort.signal }),
-        this.opts.timeoutMs,
+        this.opts.timeoutMs ?? 1_000,
         `SSM GetParameter ${name}`,
       ).finally(() => abort.abort());
       const raw = out.Parameter?.Value?.trim();

@@ -17,8 +17,8 @@ export interface BaseAppOptions {
   readonly readiness: Readonly<Record<string, ReadinessCheck>>;
   /** Liveness: a reason to report the process broken (503 on /healthz), or undefined when it is fine. */
   readonly liveness?: () => string | undefined;
-  /** Runs /work off the event loop. */
-  readonly cpuWork: CpuWorkPool;
+  /** Runs /work off the event loop. @default - a pool sized by WORK_MAX_CONCURRENT / WORK_MAX_QUEUED */
+  readonly cpuWork?: CpuWorkPool;
   /** Mounts the service's own routes. */
   readonly routes: (app: Express) => void;
 }
@@ -32,9 +32,14 @@ export function burnCpu(ms: number): void {
   while (performance.now() < end) x += Math.sqrt(x + 1);
 }
 
-/** Aborted when the client goes away before its response was sent: work not yet started is skipped. */
-export function requestSignal(res: Response): AbortSignal | undefined {
-  return (res.locals.abort as AbortController | undefined)?.signal;
+/**
+ * Aborted when the client goes away before its response was sent: work not yet started is skipped.
+ * Made on first use: an AbortController per request would cost every request, most never ask.
+ */
+export function requestSignal(res: Response): AbortSignal {
+  if (res.locals.gone === true) return AbortSignal.abort();
+  const controller = ((res.locals.abort as AbortController | undefined) ??= new AbortController());
+  return controller.signal;
 }
 
 /**
@@ -46,8 +51,6 @@ function requestLogging(logger: Logger, lifecycle: Lifecycle): RequestHandler {
     const header = req.get("x-request-id");
     const requestId = header && REQUEST_ID.test(header) ? header : randomUUID();
     const start = performance.now();
-    const abort = new AbortController();
-    res.locals.abort = abort;
     res.setHeader("x-request-id", requestId);
     lifecycle.inFlight.add(res);
     let logged = false;
@@ -55,11 +58,15 @@ function requestLogging(logger: Logger, lifecycle: Lifecycle): RequestHandler {
       if (logged) return;
       logged = true;
       lifecycle.inFlight.delete(res);
-      if (aborted) abort.abort();
+      if (aborted) {
+        res.locals.gone = true;
+        (res.locals.abort as AbortController | undefined)?.abort();
+      }
       const latencyMs = Math.round((performance.now() - start) * 10) / 10;
       const errorLog = res.locals.errorLog as ErrorLogFields | undefined;
       const status = aborted && !res.headersSent ? 499 : res.statusCode;
-      const level = aborted || status >= 500 ? "error" : status >= 400 ? "warn" : "info";
+      const cut = aborted && res.locals.cutByShutdown === true;
+      const level = cut || status >= 500 ? "error" : aborted || status >= 400 ? "warn" : "info";
       // winston formats before its transports filter by level: skip the JSON work when nobody listens.
       if (!logger.isLevelEnabled(level)) return;
       logger.log(level, "request", {
@@ -67,7 +74,9 @@ function requestLogging(logger: Logger, lifecycle: Lifecycle): RequestHandler {
         method: req.method,
         path: req.path,
         status,
-        errorType: res.locals.errorType as string | undefined,
+        errorType:
+          (res.locals.errorType as string | undefined) ??
+          (aborted ? (res.locals.cutByShutdown ? "shutdown_cut" : "client_gone") : undefined),
         latencyMs,
         ...errorLog,
         ...(aborted ? { aborted: true, abortedBy: res.locals.cutByShutdown ? "shutdown" : "client" } : {}),
@@ -110,6 +119,8 @@ function failureInjection(opts: BaseAppOptions): RequestHandler {
 /** The Express app every service shares: logging, failure modes, JSON limit, health, /work, errors. */
 export function createBaseApp(opts: BaseAppOptions): Express {
   const { config, lifecycle } = opts;
+  const cpuWork =
+    opts.cpuWork ?? new CpuWorkPool({ maxConcurrent: config.WORK_MAX_CONCURRENT, maxQueued: config.WORK_MAX_QUEUED });
   const accepting = () => lifecycle.accepting;
   const app = express();
   app.disable("x-powered-by");
@@ -129,7 +140,7 @@ export function createBaseApp(opts: BaseAppOptions): Express {
     if (!(ms >= 1 && ms <= config.WORK_MAX_MS)) {
       throw new ValidationError("ms", `expected an integer from 1 to ${config.WORK_MAX_MS}`);
     }
-    await opts.cpuWork.run(ms);
+    await cpuWork.run(ms);
     res.json({ workedMs: ms });
   });
   app.all("/work", methodNotAllowed("GET"));

@@ -13,8 +13,6 @@ export interface RedisOptions {
    */
   readonly authToken?: string;
   readonly logger: Logger;
-  /** Commands fail after this long instead of hanging the request. */
-  readonly commandTimeoutMs: number;
 }
 
 /**
@@ -27,7 +25,9 @@ export function createRedis(opts: RedisOptions): RedisClient {
     url: opts.url,
     password: opts.authToken,
     disableOfflineQueue: true,
-    commandOptions: { timeout: opts.commandTimeoutMs },
+    // RedisGuard puts the deadline on every call; node-redis's own (an AbortSignal.timeout per
+    // command, 5 s by default) would only add cost on the hot path.
+    commandOptions: { timeout: 0 },
     socket: {
       connectTimeout: 2_000,
       reconnectStrategy: (retries) => Math.min(2 ** retries * 50, 2_000) + Math.floor(Math.random() * 100),

@@ -214,10 +214,12 @@ export function runService(
         { url: running.url, pid: process.pid },
       );
       const onSignal = (signal: NodeJS.Signals) => {
+        const deadline = Date.now() + config.SHUTDOWN_TIMEOUT_MS;
         setTimeout(() => process.exit(1), config.SHUTDOWN_TIMEOUT_MS + 2_000).unref();
         running
           .shutdown(signal)
-          .then(() => stopTracing(1_000))
+          // Spans get what is left of the budget (at least 100 ms), so the exit stays inside it.
+          .then(() => stopTracing(Math.max(100, Math.min(1_000, deadline - Date.now()))))
           .then(
             () => process.exit(0),
             () => process.exit(1),

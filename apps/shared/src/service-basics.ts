@@ -20,12 +20,7 @@ export interface ServiceBasics {
 /** Logger, a background-connecting Redis client, the lifecycle flag, the failure-mode source, /work's pool. */
 export function createServiceBasics(config: BaseConfig, opts: StartOptions): ServiceBasics {
   const logger = opts.logger ?? createLogger({ service: config.SERVICE_NAME, level: config.LOG_LEVEL });
-  const redis = createRedis({
-    url: config.REDIS_URL,
-    authToken: config.REDIS_AUTH_TOKEN,
-    logger,
-    commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
-  });
+  const redis = createRedis({ url: config.REDIS_URL, authToken: config.REDIS_AUTH_TOKEN, logger });
   connectInBackground(redis, logger);
   const parameterName = config.FAILURE_MODE_PARAMETER;
   const failureModes = new FailureModeSource({
