@@ -229,6 +229,13 @@ export const envConfigSchema = z.strictObject({
   logRetentionDays: retentionDays.default(30),
   /** Deletion protection on stateful resources and the ALB (on for prod). */
   deletionProtection: z.boolean(),
+  // --- fault injection ---
+  /**
+   * AWS FIS task actions: enableFaultInjection, the SSM agent sidecar and its roles on every task
+   * definition. They relax the read-only-root and non-root rules for that sidecar: keep it off in prod.
+   */
+  fis: z.strictObject({ enabled: z.boolean().default(false) }).default({ enabled: false }),
+  // --- end fault injection ---
 });
 
 export type EnvConfigInput = z.input<typeof envConfigSchema>;
