@@ -376,7 +376,9 @@ describe("services stack: sidecars from config", () => {
     expect(task(dev, "caller")[1]!.image).toMatch(
       /log_router_repository_repository_url\}:\$\{var\.log_router_image_tag\}$/,
     );
-    expect((dev.variable as Record<string, { default: string }>).log_router_image_tag!.default).toBe("0.1.0");
+    expect(
+      ((dev as Record<string, unknown>).variable as Record<string, { default: string }>).log_router_image_tag!.default,
+    ).toBe("0.1.0");
   });
 
   it("when prod sets awslogs on the responder, then it logs to CloudWatch, has no router, and prod has no FIS sidecar", () => {
