@@ -377,7 +377,8 @@ describe("services stack: sidecars from config", () => {
       /log_router_repository_repository_url\}:\$\{var\.log_router_image_tag\}$/,
     );
     expect(
-      ((dev as Record<string, unknown>).variable as Record<string, { default: string }>).log_router_image_tag!.default,
+      ((dev as unknown as Record<string, unknown>).variable as Record<string, { default: string }>)
+        .log_router_image_tag!.default,
     ).toBe("0.1.0");
   });
 
