@@ -34,8 +34,18 @@ export default {
     ecr: { keepLastImages: 20 },
   },
   services: {
-    caller: { cpu: 256, memoryMiB: 512, desiredCount: 1, minCount: 1, maxCount: 3, imageTag: "0.1.0" },
-    responder: { cpu: 256, memoryMiB: 512, desiredCount: 1, minCount: 1, maxCount: 3, imageTag: "0.1.0" },
+    caller: { cpu: 256, memoryMiB: 512, desiredCount: 1, minCount: 1, maxCount: 3, imageTag: "0.1.0", tracing: true },
+    responder: {
+      cpu: 256,
+      memoryMiB: 512,
+      desiredCount: 1,
+      minCount: 1,
+      maxCount: 3,
+      imageTag: "0.1.0",
+      tracing: true,
+    },
+    // FireLens router image (fluent-bit/); logging defaults to "firelens" for both services.
+    logRouter: { imageTag: "0.1.0" },
   },
   data: {
     // One node: no failover, the cheapest shape that still runs TLS + AUTH like prod.

@@ -36,8 +36,18 @@ export default {
     ecr: { keepLastImages: 50 },
   },
   services: {
-    caller: { cpu: 512, memoryMiB: 1024, desiredCount: 3, minCount: 3, maxCount: 12, imageTag: "0.1.0" },
-    responder: { cpu: 512, memoryMiB: 1024, desiredCount: 3, minCount: 3, maxCount: 12, imageTag: "0.1.0" },
+    caller: { cpu: 512, memoryMiB: 1024, desiredCount: 3, minCount: 3, maxCount: 12, imageTag: "0.1.0", tracing: true },
+    responder: {
+      cpu: 512,
+      memoryMiB: 1024,
+      desiredCount: 3,
+      minCount: 3,
+      maxCount: 12,
+      imageTag: "0.1.0",
+      tracing: true,
+    },
+    // FireLens router image (fluent-bit/); logging defaults to "firelens" for both services.
+    logRouter: { imageTag: "0.1.0" },
   },
   data: {
     // Primary + 2 replicas over three AZs: Multi-AZ with automatic failover.

@@ -97,6 +97,31 @@ const capacityProviderStrategy = z
   });
 export { capacityProviderStrategy };
 
+/** Docker image tags (the apps' and the log router's). */
+const imageTag = z
+  .string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "expected a Docker tag: 1–128 of A-Z a-z 0-9 _ . -");
+
+// --- sidecars (FireLens, ADOT collector) ---
+/** A second copy of the logs to a Logstash http input (the seed's port 5049). */
+const logstash = z.strictObject({
+  host: z.string().regex(/^[A-Za-z0-9.-]{1,253}$/, "expected a host name or IPv4 address"),
+  port: z.int().min(1).max(65535).default(5049),
+  /** TLS to Logstash (certificate verified). */
+  tls: z.boolean().default(false),
+});
+const sidecarKeys = {
+  /** firelens: Fluent Bit sidecar → Firehose → S3 (and Logstash); awslogs: straight to CloudWatch. */
+  logging: z.enum(["firelens", "awslogs"]).default("firelens"),
+  /** FireLens only: drop successful /healthz and /readyz request lines (default true). */
+  dropHealthChecks: z.boolean().optional(),
+  /** FireLens only: also send every record to a Logstash http input. */
+  logstash: logstash.optional(),
+  /** ADOT collector sidecar: the app sends OTLP traces to it, it exports them to X-Ray. */
+  tracing: z.boolean().default(false),
+};
+// --- end sidecars ---
+
 const service = z
   .strictObject({
     /** Fargate CPU units. */
@@ -110,9 +135,7 @@ const service = z
     minCount: z.int().min(0).max(1000),
     maxCount: z.int().min(1).max(1000),
     /** Image tag deployed unless a deploy overrides it (`--var <app>_image_tag=...`). */
-    imageTag: z
-      .string()
-      .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "expected a Docker tag: 1–128 of A-Z a-z 0-9 _ . -"),
+    imageTag,
     /** Placement for this service; omitted: the cluster's default strategy. */
     capacityProviderStrategy: capacityProviderStrategy.optional(),
     /** Seconds ECS waits after SIGTERM before SIGKILL (Fargate allows up to 120). */
@@ -145,8 +168,20 @@ const service = z
         p95LatencyMs: z.int().min(10).max(60000).default(1000),
       })
       .default({ target5xxPerMinute: 10, p95LatencyMs: 1000 }),
+    ...sidecarKeys,
   })
   .superRefine((s, ctx) => {
+    // FireLens settings with awslogs would be accepted and then ignored.
+    for (const key of ["dropHealthChecks", "logstash"] as const) {
+      if (s.logging === "awslogs" && s[key] !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          input: s[key],
+          message: `${key} applies only to logging "firelens" (this service uses "awslogs")`,
+        });
+      }
+    }
     const allowed = FARGATE_MEMORY_MIB[s.cpu] ?? [];
     if (!allowed.includes(s.memoryMiB)) {
       ctx.addIssue({
@@ -171,6 +206,8 @@ export const servicesSchema = z.strictObject({
   caller: service,
   /** Service B: internal, reached through Service Connect only. */
   responder: service,
+  /** The FireLens router image (fluent-bit/), pushed to the platform's log-router repository. */
+  logRouter: z.strictObject({ imageTag }).default({ imageTag: "0.1.0" }),
 });
 
 export const serviceConnectSchema = z

@@ -43,6 +43,9 @@ export interface PlatformAttributes {
   readonly albZoneId: string;
   readonly repositoryUrls: Readonly<Record<AppName, string>>;
   readonly repositoryArns: Readonly<Record<AppName, string>>;
+  /** The FireLens router image (fluent-bit/): pushed here like the apps', pulled by every task. */
+  readonly logRouterRepositoryUrl: string;
+  readonly logRouterRepositoryArn: string;
   /** https://<domain> with a domain, https://<alb dns> with only a certificate, else http://<alb dns>. */
   readonly publicUrl: string;
 }
@@ -50,6 +53,9 @@ export interface PlatformAttributes {
 /** The apps that get an ECR repository (one each). */
 export const APP_NAMES = ["caller", "responder"] as const;
 export type AppName = (typeof APP_NAMES)[number];
+/** Images of sidecars we build ourselves (fluent-bit/), one repository each, like the apps'. */
+export const SIDECAR_IMAGE_NAMES = ["log-router"] as const;
+export type SidecarImageName = (typeof SIDECAR_IMAGE_NAMES)[number];
 
 /**
  * Shared runtime: ECS cluster with FARGATE/FARGATE_SPOT and the Service Connect namespace, the
@@ -74,6 +80,8 @@ export class PlatformStack extends FcStack implements PlatformAttributes {
   readonly albZoneId: string;
   readonly repositoryUrls: Readonly<Record<AppName, string>>;
   readonly repositoryArns: Readonly<Record<AppName, string>>;
+  readonly logRouterRepositoryUrl: string;
+  readonly logRouterRepositoryArn: string;
   readonly publicUrl: string;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
@@ -138,7 +146,7 @@ export class PlatformStack extends FcStack implements PlatformAttributes {
     const edge = config.platform;
     // ECR lives here, not with the services: images must be pushed before the first service deploy.
     const repositories = Object.fromEntries(
-      APP_NAMES.map((app) => [
+      [...APP_NAMES, ...SIDECAR_IMAGE_NAMES].map((app) => [
         app,
         new ContainerRepository(this, `ecr-${app}`, {
           name: `${config.namePrefix}/${app}`,
@@ -146,7 +154,7 @@ export class PlatformStack extends FcStack implements PlatformAttributes {
           keepLastImages: edge.ecr.keepLastImages,
         }),
       ]),
-    ) as Record<AppName, ContainerRepository>;
+    ) as Record<AppName | SidecarImageName, ContainerRepository>;
     const domain = edge.domain ? new PublicDomain(this, "domain", edge.domain) : undefined;
     const alb = new LoadBalancer(this, "alb", {
       name: config.namePrefix,
@@ -187,6 +195,8 @@ export class PlatformStack extends FcStack implements PlatformAttributes {
       caller: repositories.caller.repositoryArn,
       responder: repositories.responder.repositoryArn,
     };
+    this.logRouterRepositoryUrl = repositories["log-router"].repositoryUrl;
+    this.logRouterRepositoryArn = repositories["log-router"].repositoryArn;
     this.publicUrl = domain
       ? `https://${domain.name}`
       : `${alb.protocol === "HTTPS" ? "https" : "http"}://${alb.dnsName}`;
@@ -212,6 +222,7 @@ export class PlatformStack extends FcStack implements PlatformAttributes {
       output(this, `${app}RepositoryUrl`, this.repositoryUrls[app], `ECR repository of ${app} (push images here)`);
       output(this, `${app}RepositoryArn`, this.repositoryArns[app], `ECR repository ARN of ${app}`);
     }
+    output(this, "logRouterRepositoryUrl", this.logRouterRepositoryUrl, "ECR repository of the FireLens router image");
     output(this, "publicUrl", this.publicUrl, "URL clients use to reach the services");
   }
 }

@@ -25,6 +25,8 @@ export interface EdgeAttributes {
   readonly albArnSuffix: string;
   readonly repositoryUrls: Readonly<Record<AppName, string>>;
   readonly repositoryArns: Readonly<Record<AppName, string>>;
+  readonly logRouterRepositoryUrl: string;
+  readonly logRouterRepositoryArn: string;
 }
 
 /** What the services need from the data stack (client groups, endpoints, secrets). */
@@ -62,6 +64,8 @@ export class ServicesStack extends FcStack {
   readonly caller: EcsService;
   readonly responder: EcsService;
   readonly imageTags: Readonly<Record<AppName, TerraformVariable>>;
+  /** `log_router_image_tag`: the FireLens router image, shipped like the apps' (immutable tags). */
+  readonly logRouterImageTag: TerraformVariable;
 
   constructor(scope: Construct, id: string, props: ServicesStackProps) {
     super(scope, id, { config: props.config });
@@ -71,6 +75,7 @@ export class ServicesStack extends FcStack {
       caller: imageTagVariable(this, "caller", config.services.caller.imageTag),
       responder: imageTagVariable(this, "responder", config.services.responder.imageTag),
     };
+    this.logRouterImageTag = imageTagVariable(this, "log_router", config.services.logRouter.imageTag);
 
     const common = (app: AppName) => {
       const svc = config.services[app];
@@ -103,6 +108,18 @@ export class ServicesStack extends FcStack {
         waitForSteadyState: svc.waitForSteadyState,
         alarmTopicArn: platform.alarmTopicArn,
         alarmThresholds: svc.alarms,
+        logRouter:
+          svc.logging === "firelens"
+            ? {
+                repository: { url: platform.logRouterRepositoryUrl, arn: platform.logRouterRepositoryArn },
+                imageTag: this.logRouterImageTag.stringValue,
+                logPipeline: platform.logPipeline,
+                dropHealthChecks: svc.dropHealthChecks,
+                logstash: svc.logstash,
+              }
+            : undefined,
+        tracing: svc.tracing,
+        faultInjection: config.fis.enabled,
         serviceConnectSettings: {
           namespaceArn: platform.namespaceArn,
           perRequestTimeoutSec: config.serviceConnect.perRequestTimeoutSec,
@@ -196,13 +213,22 @@ export class ServicesStack extends FcStack {
         `Failure-mode SSM parameter of the ${app} (npm run lab)`,
       );
       output(this, `${app}ImageTag`, this.imageTags[app].stringValue, `Image tag the ${app} runs`);
+      output(this, `${app}TaskDefinitionFamily`, svc.taskDefinition.family, `Task definition family of the ${app}`);
+      if (svc.managedInstanceRole) {
+        output(
+          this,
+          `${app}SsmManagedInstanceRoleArn`,
+          svc.managedInstanceRole.arn,
+          `Role the FIS SSM agent registers ${app} tasks with (their managed instances carry ECS_TASK_ARN)`,
+        );
+      }
     }
     output(this, "responderUrl", this.responder.serviceConnectUrl, "How services in the namespace reach the responder");
   }
 }
 
 /** `<app>_image_tag`: the default comes from config; `cdktf deploy --var <app>_image_tag=<tag>` overrides it. */
-function imageTagVariable(scope: Construct, app: AppName, defaultTag: string): TerraformVariable {
+function imageTagVariable(scope: Construct, app: AppName | "log_router", defaultTag: string): TerraformVariable {
   return new TerraformVariable(scope, `${app}_image_tag`, {
     type: "string",
     default: defaultTag,

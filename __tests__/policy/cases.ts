@@ -49,6 +49,29 @@ const task = (containers: Block[], extra: Block = {}): Resources => ({
   },
 });
 const container = (over: Block) => one(task([merge(goodContainer, over)]));
+/** A sidecar (not one of the apps) and the service + group a task runs with. */
+const collector: Block = {
+  name: "aws-otel-collector",
+  image: "public.ecr.aws/aws-observability/aws-otel-collector:v0.48.0",
+  readonlyRootFilesystem: true,
+  user: "10001:10001",
+  logConfiguration: { logDriver: "awslogs" },
+};
+const sidecarService: Resources = {
+  aws_security_group: { tasks: { description: "tasks", name: "tasks" } },
+  aws_ecs_service: {
+    svc: {
+      task_definition: "${aws_ecs_task_definition.app.arn}",
+      network_configuration: { security_groups: ["${aws_security_group.tasks.id}"], assign_public_ip: false },
+    },
+  },
+};
+const vpcIngress: Block = {
+  security_group_id: "${aws_security_group.tasks.id}",
+  cidr_ipv4: "10.0.0.0/16",
+  ip_protocol: "tcp",
+  description: "from the VPC",
+};
 
 const goodLb: Block = {
   load_balancer_type: "application",
@@ -680,5 +703,19 @@ export const CASES: Readonly<Record<string, RuleCase>> = {
     // dev enables FIS (issue 10): the bad case turns it off explicitly.
     bad: { ...one(task([goodContainer], { enable_fault_injection: true })), config: { fis: { enabled: false } } },
     good: { ...one(task([goodContainer], { enable_fault_injection: true })), config: { fis: { enabled: true } } },
+  },
+  "X-08": {
+    // A collector that publishes 4318 while the task's group admits 4318 from the VPC.
+    bad: one({
+      ...task([goodContainer, { ...collector, portMappings: [{ containerPort: 4318 }] }]),
+      ...sidecarService,
+      aws_vpc_security_group_ingress_rule: { otlp: { ...vpcIngress, from_port: 4318, to_port: 4318 } },
+    }),
+    // Same mapping, but the group admits only the app port: nothing outside the task reaches 4318.
+    good: one({
+      ...task([goodContainer, { ...collector, portMappings: [{ containerPort: 4318 }] }]),
+      ...sidecarService,
+      aws_vpc_security_group_ingress_rule: { app: { ...vpcIngress, from_port: 8080, to_port: 8080 } },
+    }),
   },
 };

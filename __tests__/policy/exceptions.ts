@@ -1,9 +1,11 @@
 // The one list of deliberate exceptions to the policy rules. Each entry names its rule, says in
 // words which findings it covers, matches them by a predicate over the finding (never by "skip this
 // rule"), and gives the reason. An exception that matches nothing is reported as unused.
-import { parseContainerDefinitions } from "./containers";
+import { LOG_ROUTER_CONTAINER_NAME } from "../../fluent-bit/contract";
+import { FIS_TASK_ROLE_ACTIONS, SSM_AGENT_CONTAINER_NAME, SSM_AGENT_IMAGE } from "../../modules/ecs-service/sidecars";
+import { parseContainerDefinitions, type ContainerDefinition } from "./containers";
 import { fisEnabled, isSsmAgentContainer } from "./rule-kit";
-import type { Environment, Resource } from "./tf";
+import { isTrue, type Environment, type Resource } from "./tf";
 
 /** A rule failure as the engine reports it. */
 export interface Violation {
@@ -46,10 +48,45 @@ function isAlbAccessLogBucket(v: Violation, env: Environment): boolean {
   });
 }
 
-function isFisSsmAgent(v: Violation, env: Environment): boolean {
-  if (!fisEnabled(env.config) || v.resource.type !== "aws_ecs_task_definition") return false;
+/** The container a container-rule violation names, if the task definition parses. */
+function violatingContainer(v: Violation): ContainerDefinition | undefined {
+  if (v.resource.type !== "aws_ecs_task_definition") return undefined;
   const parsed = parseContainerDefinitions(v.resource.body.container_definitions);
-  return parsed.ok && parsed.containers.some((c) => c.name === v.detail && isSsmAgentContainer(c));
+  return parsed.ok ? parsed.containers.find((c) => c.name === v.detail) : undefined;
+}
+
+/** Exactly the sidecar modules/ecs-service generates, in a fault-injection task, where config enables FIS. */
+function isFisSsmAgent(v: Violation, env: Environment): boolean {
+  if (!fisEnabled(env.config) || !isTrue(v.resource.body.enable_fault_injection)) return false;
+  const c = violatingContainer(v);
+  return (
+    c !== undefined && isSsmAgentContainer(c) && c.name === SSM_AGENT_CONTAINER_NAME && c.image === SSM_AGENT_IMAGE
+  );
+}
+
+/** Our fluent-bit/ image: from the log-router repository, or tagged with the services stack's variable. */
+const LOG_ROUTER_IMAGE = /(\/log-router:[\w.-]+|:\$\{var\.log_router_image_tag\})$/;
+
+/** The FireLens router (our fluent-bit/ image), which FireLens runs as root; no other container. */
+function isFireLensRouter(v: Violation): boolean {
+  const c = violatingContainer(v);
+  const firelens = c?.raw.firelensConfiguration as { type?: unknown } | undefined;
+  return c?.name === LOG_ROUTER_CONTAINER_NAME && firelens?.type === "fluentbit" && LOG_ROUTER_IMAGE.test(c.image);
+}
+
+/** The FIS statements modules/ecs-service writes, flagged for exactly these actions. */
+const FIS_STAR_STATEMENTS: Readonly<Record<string, string>> = {
+  FisRegisterTask: `FisRegisterTask: "*" resource for ${FIS_TASK_ROLE_ACTIONS.join(", ")}`,
+  DeleteOwnActivation: 'DeleteOwnActivation: "*" resource for ssm:DeleteActivation',
+};
+
+function isFisRegistrationStatement(v: Violation, env: Environment): boolean {
+  return (
+    fisEnabled(env.config) &&
+    v.resource.type === "aws_iam_role_policy" &&
+    v.detail !== undefined &&
+    FIS_STAR_STATEMENTS[v.detail] === v.problem
+  );
 }
 
 /** A role only ecs.amazonaws.com assumes, with an AWS managed ECS infrastructure policy attached. */
@@ -126,5 +163,20 @@ export const EXCEPTIONS: readonly PolicyException[] = [
     reason:
       "AWS documents their trust without conditions; a context key ECS does not send would stop blue/green and Service Connect TLS. Roles cannot be passed across accounts.",
     matches: isEcsInfrastructureRole,
+  },
+  {
+    rule: "CTR-03",
+    covers: "the FireLens log-router container (fluent-bit/ image, firelensConfiguration fluentbit)",
+    reason:
+      "FireLens runs Fluent Bit as root: it creates its unix socket in a root-owned directory (aws/containers-roadmap#2122). It has a read-only root, no port mapping, and nothing reaches 24224 (X-05).",
+    matches: isFireLensRouter,
+  },
+  {
+    rule: "IAM-03",
+    covers:
+      'the FIS statements "FisRegisterTask" (ssm:CreateActivation, ssm:AddTagsToResource) and "DeleteOwnActivation" (ssm:DeleteActivation), only where config enables FIS',
+    reason:
+      'CreateActivation and DeleteActivation have no resource type in the SSM authorization reference, and the activation\'s tags are written before it has an ARN; the FIS user guide grants them on "*". iam:PassRole and DeregisterManagedInstance are scoped.',
+    matches: isFisRegistrationStatement,
   },
 ];

@@ -7,6 +7,7 @@ import { describeViolation, runPolicy, runRule, synthAllEnvironments, type Polic
 import { EXCEPTIONS } from "./exceptions";
 import { parsePolicy } from "./iam";
 import { RULES, ruleById } from "./rules";
+import { SSM_AGENT_CONTAINER_NAME, SSM_AGENT_IMAGE } from "../../modules/ecs-service/sidecars";
 import { Environment } from "./tf";
 
 let report: PolicyReport;
@@ -238,9 +239,8 @@ describe("cross-resource details", () => {
         resource: {
           aws_ecs_task_definition: {
             t: {
-              container_definitions: JSON.stringify([
-                { name: "ssm-agent", image: "public.ecr.aws/amazon-ssm-agent/amazon-ssm-agent:3" },
-              ]),
+              enable_fault_injection: true,
+              container_definitions: JSON.stringify([{ name: SSM_AGENT_CONTAINER_NAME, image: SSM_AGENT_IMAGE }]),
             },
           },
         },

@@ -1380,7 +1380,55 @@ export const RULES: readonly Rule[] = [
       ];
     },
   },
+  {
+    id: "X-08",
+    title: "sidecar ports are not reachable from outside the task (no mapping, or no group admits it)",
+    checkov: [],
+    trivy: [],
+    securityHub: [],
+    check: (_s, ctx) => {
+      const ingress = securityGroupRules(ctx.env).filter((r) => r.direction === "ingress");
+      return eachContainer(ctx, (c, task) => {
+        if (isAppContainer(c) || c.portMappings.length === 0) return undefined;
+        const groups = taskSecurityGroups(ctx, task);
+        // A task no service runs (or whose groups cannot be resolved): every ingress rule counts.
+        const admitting = ingress.filter(
+          (r) => groups === undefined || groups.some((g) => r.group !== undefined && sameResource(g, r.group)),
+        );
+        const exposed = c.portMappings.flatMap((m) => {
+          const ports = mappedPorts(m);
+          return admitting.filter((r) => ports.some((p) => coversPort(r, p))).map((r) => `${ruleLabel(r)} admits it`);
+        });
+        return exposed.length === 0 ? undefined : `sidecar port mapping reachable: ${[...new Set(exposed)].join("; ")}`;
+      });
+    },
+  },
 ];
+
+/** Ports a mapping publishes: containerPort, hostPort, or every port of a containerPortRange. */
+function mappedPorts(m: { containerPort?: number; hostPort?: number; containerPortRange?: string }): number[] {
+  const range = /^(\d+)-(\d+)$/.exec(m.containerPortRange ?? "");
+  const fromRange = range ? [Number(range[1]), Number(range[2])] : [];
+  return [...new Set([m.containerPort, m.hostPort, ...fromRange].filter((p): p is number => p !== undefined))];
+}
+
+/** The security groups of the services that run `task`, or undefined when no service names it. */
+function taskSecurityGroups(ctx: RuleContext, task: Resource): Resource[] | undefined {
+  const services = ctx.env
+    .resources("aws_ecs_service")
+    .filter((svc) => ctx.env.mentionsResource(svc.stack, svc.body.task_definition, task));
+  if (services.length === 0) return undefined;
+  return services.flatMap((svc) =>
+    ctx.env
+      .mentions(
+        svc.stack,
+        blocks(svc.body.network_configuration).flatMap((n) =>
+          Array.isArray(n.security_groups) ? n.security_groups : [],
+        ),
+      )
+      .filter((r) => r.type === "aws_security_group"),
+  );
+}
 
 /** Rule ids are unique and stable: exceptions and reports refer to them. */
 export function ruleById(id: string): Rule | undefined {

@@ -121,12 +121,14 @@ describe("grantPutRecords across stacks", () => {
     );
   });
 
-  it("when the grant is made, then the platform stack's resources and data are byte-identical (only CDKTF's output is added)", () => {
+  it("when the grant is made, then the platform stack's resources and data are byte-identical (at most CDKTF's output is added)", () => {
     expect(platform.resource).toEqual(baseline.resource);
     expect(platform.data).toEqual(baseline.data);
+    // The services stack already reads the stream's ARN (its task roles get the same grant), so a
+    // further grant reuses that cross-stack output or adds one; it never adds anything else.
     const added = Object.keys(platform.output ?? {}).filter((k) => !(k in (baseline.output ?? {})));
-    expect(added).toHaveLength(1);
-    expect(added[0]).toMatch(/^cross_stack_output_/);
+    expect(added.length).toBeLessThanOrEqual(1);
+    for (const name of added) expect(name).toMatch(/^cross_stack_output_/);
   });
 });
 

@@ -278,15 +278,19 @@ describe("WAF", () => {
 });
 
 describe("ECR", () => {
-  it("when synthesized, then each app has an immutable, scanned, KMS-encrypted repository that refuses deletion with images", () => {
+  it("when synthesized, then each app and the log router have an immutable, scanned, KMS-encrypted repository that refuses deletion with images", () => {
     for (const [json, prefix] of [
       [dev, "fc-dev"],
       [prod, "fc-prod"],
     ] as const) {
       const repos = resourcesOf(json, "aws_ecr_repository");
-      expect(Object.keys(repos).sort()).toEqual(["ecr_caller_repository", "ecr_responder_repository"]);
-      for (const app of ["caller", "responder"]) {
-        expect(repos[`ecr_${app}_repository`]).toMatchObject({
+      expect(Object.keys(repos).sort()).toEqual([
+        "ecr_caller_repository",
+        "ecr_log_router_repository",
+        "ecr_responder_repository",
+      ]);
+      for (const app of ["caller", "responder", "log-router"]) {
+        expect(repos[`ecr_${app.replace("-", "_")}_repository`]).toMatchObject({
           name: `${prefix}/${app}`,
           image_tag_mutability: "IMMUTABLE",
           image_scanning_configuration: { scan_on_push: true },

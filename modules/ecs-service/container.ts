@@ -31,8 +31,29 @@ export interface ContainerDefinition {
     readonly options?: Readonly<Record<string, string>>;
   };
   readonly linuxParameters?: { readonly initProcessEnabled: boolean };
-  readonly dependsOn?: readonly { readonly containerName: string; readonly condition: string }[];
+  readonly dependsOn?: readonly ContainerDependency[];
   readonly firelensConfiguration?: { readonly type: string; readonly options?: Readonly<Record<string, string>> };
+  readonly entryPoint?: readonly string[];
+  readonly command?: readonly string[];
+  readonly mountPoints?: readonly {
+    readonly sourceVolume: string;
+    readonly containerPath: string;
+    readonly readOnly: boolean;
+  }[];
+}
+
+/** Start order inside a task: START waits for the container to start, HEALTHY for its health check. */
+export interface ContainerDependency {
+  readonly containerName: string;
+  readonly condition: "START" | "HEALTHY" | "COMPLETE" | "SUCCESS";
+}
+
+/** An `awslogs` log configuration: one log group, a stream prefix per container. */
+export function awslogs(group: string, region: string, streamPrefix: string): ContainerDefinition["logConfiguration"] {
+  return {
+    logDriver: "awslogs",
+    options: { "awslogs-group": group, "awslogs-region": region, "awslogs-stream-prefix": streamPrefix },
+  };
 }
 
 /** A secret for the container: a Secrets Manager secret (optionally one JSON key of it) or an SSM parameter. */

@@ -9,8 +9,15 @@ import {
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
 import { Construct } from "constructs";
+import { APP_LOG_CONFIGURATION, type LogstashSettings } from "../../fluent-bit/contract";
+import {
+  OTEL_ENDPOINT_ENV,
+  OTEL_SERVICE_NAME_ENV,
+  OTLP_SIDECAR_ENDPOINT,
+} from "../../apps/shared/src/tracing-settings";
 import { AwsContext } from "../aws-context";
 import type { KmsKey } from "../kms-key";
+import type { LogPipelineAttributes } from "../log-pipeline";
 import { LOG_RETENTION_DAYS } from "../lib/log-retention";
 import { Validator } from "../lib/validate";
 import { SecurityGroup, type SecurityGroupRule } from "../security-group";
@@ -18,15 +25,28 @@ import { ServiceRole } from "../service-role";
 import { metricAlarm } from "./alarm";
 import { BlueGreenTargets, SPOT_NOTICE_SEC } from "./blue-green";
 import {
+  awslogs,
   nameValues,
   nodeHealthCheckCommand,
   secretValueFrom,
   type ContainerDefinition,
+  type ContainerDependency,
   type ContainerSecret,
 } from "./container";
+import {
+  COLLECTOR_CONTAINER_NAME,
+  FIS_TASK_ROLE_ACTIONS,
+  LOG_ROUTER_CONTAINER_NAME,
+  LOG_ROUTER_TMP_VOLUME,
+  XRAY_WRITE_ACTIONS,
+  collectorContainer,
+  logRouterContainer,
+  ssmAgentContainer,
+} from "./sidecars";
 
 export { type ContainerSecret } from "./container";
 export { SPOT_NOTICE_SEC } from "./blue-green";
+export * from "./sidecars";
 
 /** The port name Service Connect and the target groups refer to. */
 export const APP_PORT_NAME = "http";
@@ -84,6 +104,30 @@ export interface LoadBalancerSettings {
    * @default - CPU target tracking only
    */
   readonly requestsPerTaskPerMinute?: number;
+}
+
+/** FireLens: the app logs through a Fluent Bit sidecar to the log pipeline (fluent-bit/contract.ts). */
+export interface LogRouterSettings {
+  /** Repository of the fluent-bit/ image (the execution role may pull from it). */
+  readonly repository: { readonly url: string; readonly arn: string };
+  readonly imageTag: string;
+  /** Where records go; the task role gets PutRecordBatch on this stream only. */
+  readonly logPipeline: Pick<LogPipelineAttributes, "deliveryStreamName" | "grantPutRecords">;
+  /**
+   * Drop the request lines of successful /healthz and /readyz probes.
+   * @default true
+   */
+  readonly dropHealthChecks?: boolean;
+  /**
+   * A second copy to a Logstash http input.
+   * @default - Firehose only
+   */
+  readonly logstash?: LogstashSettings;
+  /**
+   * Memory ECS reserves for the router.
+   * @default 64
+   */
+  readonly memoryReservationMiB?: number;
 }
 
 export interface EcsServiceProps {
@@ -155,6 +199,22 @@ export interface EcsServiceProps {
   readonly waitForSteadyState: boolean;
   readonly alarmTopicArn: string;
   readonly alarmThresholds: { readonly target5xxPerMinute: number; readonly p95LatencyMs: number };
+  /**
+   * Route the app's logs through a FireLens (Fluent Bit) sidecar to the log pipeline.
+   * @default - the app logs straight to its CloudWatch log group (awslogs)
+   */
+  readonly logRouter?: LogRouterSettings;
+  /**
+   * Run an ADOT collector sidecar (OTLP/HTTP on 127.0.0.1:4318 → X-Ray) and point the app at it.
+   * @default false
+   */
+  readonly tracing?: boolean;
+  /**
+   * AWS FIS task actions: enableFaultInjection, pidMode task, the SSM agent sidecar and its roles.
+   * Relaxes the read-only-root and non-root rules for that sidecar, so only where config allows.
+   * @default false
+   */
+  readonly faultInjection?: boolean;
 }
 
 /**
@@ -177,6 +237,8 @@ export class EcsService extends Construct {
   readonly securityGroupId: string;
   /** URL other services in the namespace use: http://<alias>:<port>. */
   readonly serviceConnectUrl: string;
+  /** Role the FIS SSM agent registers the task with (fault injection only). */
+  readonly managedInstanceRole?: ServiceRole;
 
   constructor(scope: Construct, id: string, props: EcsServiceProps) {
     super(scope, id);
@@ -213,7 +275,7 @@ export class EcsService extends Construct {
     this.executionRole.addToPrincipalPolicy({
       sid: "PullImage",
       actions: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
-      resources: [props.repository.arn],
+      resources: [props.repository.arn, ...(props.logRouter ? [props.logRouter.repository.arn] : [])],
     });
     // GetAuthorizationToken has no resource-level permissions (IAM service authorization reference).
     this.executionRole.addToPrincipalPolicy({
@@ -276,6 +338,12 @@ export class EcsService extends Construct {
         resources: ["*"],
       });
     }
+    props.logRouter?.logPipeline.grantPutRecords(this.taskRole);
+    if (props.tracing) {
+      // X-Ray has no resource-level permissions (IAM service authorization reference): "*" is the only scope.
+      this.taskRole.addToPrincipalPolicy({ sid: "WriteTraces", actions: [...XRAY_WRITE_ACTIONS], resources: ["*"] });
+    }
+    if (props.faultInjection) this.managedInstanceRole = this.addFaultInjectionRoles(fullName, ctx);
 
     const ingress: SecurityGroupRule[] = [
       ...(props.loadBalancer
@@ -312,6 +380,42 @@ export class EcsService extends Construct {
     });
     this.securityGroupId = this.securityGroup.id;
 
+    const sidecars: ContainerDefinition[] = [];
+    const appDependsOn: ContainerDependency[] = [];
+    const appEnvironment: Record<string, string> = { ...props.environment };
+    if (props.logRouter) {
+      const lr = props.logRouter;
+      sidecars.push(
+        logRouterContainer({
+          image: `${lr.repository.url}:${lr.imageTag}`,
+          ecsServiceName: props.name,
+          deliveryStreamName: lr.logPipeline.deliveryStreamName,
+          region: ctx.region,
+          dropHealthChecks: lr.dropHealthChecks ?? true,
+          logstash: lr.logstash,
+          memoryReservationMiB: lr.memoryReservationMiB ?? 64,
+          logGroupName: this.logGroup.name,
+        }),
+      );
+      // ECS would add this START dependency itself; writing it keeps the task definition free of drift.
+      appDependsOn.push({ containerName: LOG_ROUTER_CONTAINER_NAME, condition: "START" });
+    }
+    if (props.tracing) {
+      sidecars.push(collectorContainer({ region: ctx.region, logGroupName: this.logGroup.name }));
+      appDependsOn.push({ containerName: COLLECTOR_CONTAINER_NAME, condition: "START" });
+      appEnvironment[OTEL_ENDPOINT_ENV] = OTLP_SIDECAR_ENDPOINT;
+      appEnvironment[OTEL_SERVICE_NAME_ENV] = fullName;
+    }
+    if (this.managedInstanceRole) {
+      sidecars.push(
+        ssmAgentContainer({
+          managedInstanceRoleName: this.managedInstanceRole.name,
+          region: ctx.region,
+          logGroupName: this.logGroup.name,
+        }),
+      );
+    }
+
     const app: ContainerDefinition = {
       name: props.name,
       image: `${props.repository.url}:${props.imageTag}`,
@@ -322,7 +426,7 @@ export class EcsService extends Construct {
       privileged: false,
       stopTimeout: props.stopTimeoutSec,
       portMappings: [{ name: APP_PORT_NAME, containerPort: props.containerPort, protocol: "tcp", appProtocol: "http" }],
-      environment: nameValues(props.environment, (v) => v),
+      environment: nameValues(appEnvironment, (v) => v),
       secrets: Object.keys(secrets)
         .sort()
         .map((name) => ({ name, valueFrom: secretValueFrom(secrets[name]!) })),
@@ -333,14 +437,8 @@ export class EcsService extends Construct {
         retries: 3,
         startPeriod: 15,
       },
-      logConfiguration: {
-        logDriver: "awslogs",
-        options: {
-          "awslogs-group": this.logGroup.name,
-          "awslogs-region": ctx.region,
-          "awslogs-stream-prefix": props.name,
-        },
-      },
+      logConfiguration: props.logRouter ? APP_LOG_CONFIGURATION : awslogs(this.logGroup.name, ctx.region, props.name),
+      dependsOn: appDependsOn.length > 0 ? appDependsOn : undefined,
       // Exec needs an init process to reap the SSM agent's children.
       linuxParameters: props.enableExecuteCommand ? { initProcessEnabled: true } : undefined,
     };
@@ -353,7 +451,13 @@ export class EcsService extends Construct {
       runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: props.cpuArchitecture },
       executionRoleArn: this.executionRole.arn,
       taskRoleArn: this.taskRole.arn,
-      containerDefinitions: JSON.stringify([app]),
+      containerDefinitions: JSON.stringify([app, ...sidecars]),
+      // A task-local bind mount (Fargate ephemeral storage) for the router's scratch space.
+      volume: props.logRouter ? [{ name: LOG_ROUTER_TMP_VOLUME }] : undefined,
+      // FIS task actions: the ECS fault endpoints (network actions on Fargate) need this flag, and
+      // the SSM agent acts on the task's processes, so they share one PID namespace.
+      enableFaultInjection: props.faultInjection ? true : undefined,
+      pidMode: props.faultInjection ? "task" : undefined,
     });
 
     if (props.loadBalancer) {
@@ -500,6 +604,41 @@ export class EcsService extends Construct {
     });
 
     this.addAutoscaling(props, fullName);
+  }
+
+  /**
+   * The roles AWS FIS task actions need (https://docs.aws.amazon.com/fis/latest/userguide/ecs-task-actions.html):
+   * a managed-instance role SSM attaches to the registered task (AmazonSSMManagedInstanceCore, and
+   * cleaning up its own activation), and on the task role: create the activation with its tags and
+   * pass exactly that role to SSM.
+   */
+  private addFaultInjectionRoles(fullName: string, ctx: AwsContext): ServiceRole {
+    const role = new ServiceRole(this, "ssm-managed-instance-role", {
+      name: `${fullName}-ssm-mi`,
+      assumedBy: "ssm.amazonaws.com",
+      description: `SSM managed instance the FIS agent registers each ${fullName} task as`,
+      managedPolicyArns: [`arn:${ctx.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`],
+    });
+    // DeleteActivation has no resource type in the SSM authorization reference; deregistering can be scoped.
+    role.addToPrincipalPolicy({ sid: "DeleteOwnActivation", actions: ["ssm:DeleteActivation"], resources: ["*"] });
+    role.addToPrincipalPolicy({
+      sid: "DeregisterOwnInstance",
+      actions: ["ssm:DeregisterManagedInstance"],
+      resources: [ctx.arn("ssm", "managed-instance/*")],
+    });
+    // CreateActivation has no resource type; its tags are written with AddTagsToResource on the new activation.
+    this.taskRole.addToPrincipalPolicy({
+      sid: "FisRegisterTask",
+      actions: [...FIS_TASK_ROLE_ACTIONS],
+      resources: ["*"],
+    });
+    this.taskRole.addToPrincipalPolicy({
+      sid: "FisPassManagedInstanceRole",
+      actions: ["iam:PassRole"],
+      resources: [role.arn],
+      condition: [{ test: "StringEquals", variable: "iam:PassedToService", values: ["ssm.amazonaws.com"] }],
+    });
+    return role;
   }
 
   /** Role ECS assumes to invoke the lifecycle-hook functions, allowed to invoke exactly those. */
@@ -706,6 +845,21 @@ function validate(scope: Construct, props: EcsServiceProps): void {
       /^arn:aws[\w-]*:acm-pca:[\w-]+:\d{12}:certificate-authority\/[\w-]+$/,
       "an AWS Private CA ARN (Service Connect TLS needs one)",
     );
+  }
+  if (props.faultInjection) {
+    // FIS user guide, ECS task actions: "If you enabled ECS Exec, you must disable it".
+    v.check(
+      !props.enableExecuteCommand,
+      "faultInjection",
+      props.faultInjection,
+      "off while enableExecuteCommand is on (FIS task actions need ECS Exec disabled)",
+    );
+  }
+  if (props.logRouter?.memoryReservationMiB !== undefined) {
+    v.int("logRouter.memoryReservationMiB", props.logRouter.memoryReservationMiB, {
+      min: 16,
+      max: props.memoryMiB / 2,
+    });
   }
   if (props.loadBalancer) {
     v.int("loadBalancer.healthCheckGracePeriodSec", props.loadBalancer.healthCheckGracePeriodSec, {
