@@ -39,7 +39,7 @@ export interface LogRouterOptions {
 }
 
 /** Variables every pipeline reads. */
-const BASE_ENVIRONMENT = ["ECS_SERVICE_NAME", "FIREHOSE_DELIVERY_STREAM", "FIREHOSE_REGION"] as const;
+const BASE_ENVIRONMENT = ["APP_LOG_GROUP", "ECS_SERVICE_NAME", "FIREHOSE_DELIVERY_STREAM", "FIREHOSE_REGION"] as const;
 /** Variables the Logstash output reads, and only it. */
 const LOGSTASH_ENVIRONMENT = ["LOGSTASH_HOST", "LOGSTASH_PORT", "LOGSTASH_TLS"] as const;
 
@@ -103,6 +103,8 @@ export interface LogRouterSettings {
   readonly ecsServiceName: string;
   readonly firehoseDeliveryStreamName: string;
   readonly firehoseRegion: string;
+  /** The service's CloudWatch log group, which gets a copy of every app record (metric filters, Insights). */
+  readonly appLogGroupName: string;
   /** @default true */
   readonly dropHealthChecks?: boolean;
   /** @default - no Logstash output */
@@ -122,6 +124,7 @@ export function logRouterContainerSettings(settings: LogRouterSettings): {
     ECS_SERVICE_NAME: settings.ecsServiceName,
     FIREHOSE_DELIVERY_STREAM: settings.firehoseDeliveryStreamName,
     FIREHOSE_REGION: settings.firehoseRegion,
+    APP_LOG_GROUP: settings.appLogGroupName,
   };
   if (settings.logstash) {
     const { host, port = LOGSTASH_DEFAULT_PORT, tls = false } = settings.logstash;

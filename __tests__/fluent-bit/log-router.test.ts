@@ -281,9 +281,11 @@ describe("log router: contract", () => {
       ecsServiceName: "fc-dev-caller",
       firehoseDeliveryStreamName: "fc-dev-logs",
       firehoseRegion: "eu-west-1",
+      appLogGroupName: "/ecs/fc-dev/caller",
     });
     expect(s.configFile).toBe(logRouterConfigFile({ dropHealthChecks: true, logstash: false }));
     expect(s.environment).toEqual([
+      { name: "APP_LOG_GROUP", value: "/ecs/fc-dev/caller" },
       { name: "ECS_SERVICE_NAME", value: "fc-dev-caller" },
       { name: "FIREHOSE_DELIVERY_STREAM", value: "fc-dev-logs" },
       { name: "FIREHOSE_REGION", value: "eu-west-1" },
@@ -295,6 +297,7 @@ describe("log router: contract", () => {
       ecsServiceName: "svc",
       firehoseDeliveryStreamName: "stream",
       firehoseRegion: "eu-west-1",
+      appLogGroupName: "/ecs/fc-dev/svc",
       dropHealthChecks: false,
       logstash: { host: "logstash.internal" },
     });
@@ -310,7 +313,12 @@ describe("log router: contract", () => {
   });
 
   it("when the Logstash port is out of range, then the error names the field, the value and the range", () => {
-    const base = { ecsServiceName: "svc", firehoseDeliveryStreamName: "stream", firehoseRegion: "eu-west-1" };
+    const base = {
+      ecsServiceName: "svc",
+      firehoseDeliveryStreamName: "stream",
+      firehoseRegion: "eu-west-1",
+      appLogGroupName: "/ecs/t/svc",
+    };
     for (const port of [0, 65536, 5049.5]) {
       expect(() => logRouterContainerSettings({ ...base, logstash: { host: "ls", port } })).toThrow(
         `logstash.port: ${port} is out of range; expected an integer from 1 to 65535`,
@@ -330,6 +338,7 @@ describe("log router: contract", () => {
       ecsServiceName: "svc",
       firehoseDeliveryStreamName: Token.asString({ resolve: () => "stream" }),
       firehoseRegion: "eu-west-1",
+      appLogGroupName: Token.asString({ resolve: () => "/ecs/t/svc" }),
       logstash: { host, port: Token.asNumber({ resolve: () => 5049 }) },
     });
     expect(s.environment.find((e) => e.name === "LOGSTASH_HOST")?.value).toBe(host);
@@ -343,5 +352,19 @@ describe("log router: contract", () => {
     const regex = new RegExp(pathRule.slice(5));
     expect(HEALTH_CHECK_PATHS.every((p) => regex.test(p))).toBe(true);
     expect(["/healthzz", "/api/healthz", "/work", "/"].some((p) => regex.test(p))).toBe(false);
+  });
+});
+
+describe("the CloudWatch copy of app records", () => {
+  it("when any entry file is read, then app records also go to the service's log group (metric filters read it), which Fluent Bit never creates", () => {
+    const out = readFileSync(join(__dirname, "../../fluent-bit/config/output-cloudwatch.conf"), "utf8");
+    expect(out).toMatch(/Name\s+cloudwatch_logs/);
+    expect(out).toMatch(/log_group_name\s+\$\{APP_LOG_GROUP\}/);
+    expect(out).toMatch(/auto_create_group\s+false/);
+    for (const opts of LOG_ROUTER_VARIANTS) {
+      expect(readFileSync(sourcePath(logRouterConfigFile(opts)), "utf8")).toContain(
+        "@INCLUDE /fluent-bit/fargate-connect/output-cloudwatch.conf",
+      );
+    }
   });
 });

@@ -339,6 +339,14 @@ export class EcsService extends Construct {
       });
     }
     props.logRouter?.logPipeline.grantPutRecords(this.taskRole);
+    if (props.logRouter) {
+      // The router copies app records into the service's group (fluent-bit/config/output-cloudwatch.conf).
+      this.taskRole.addToPrincipalPolicy({
+        sid: "RouterWritesAppLogs",
+        actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        resources: [`${this.logGroup.arn}:*`],
+      });
+    }
     if (props.tracing) {
       // X-Ray has no resource-level permissions (IAM service authorization reference): "*" is the only scope.
       this.taskRole.addToPrincipalPolicy({ sid: "WriteTraces", actions: [...XRAY_WRITE_ACTIONS], resources: ["*"] });

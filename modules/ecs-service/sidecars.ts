@@ -28,7 +28,7 @@ export interface LogRouterContainerProps {
   readonly dropHealthChecks: boolean;
   readonly logstash?: LogstashSettings;
   readonly memoryReservationMiB: number;
-  /** Log group for Fluent Bit's own logs (a router cannot log through itself). */
+  /** The service's log group: Fluent Bit's own logs (a router cannot log through itself) and a copy of the app's. */
   readonly logGroupName: string;
 }
 
@@ -44,6 +44,7 @@ export function logRouterContainer(props: LogRouterContainerProps): ContainerDef
     ecsServiceName: props.ecsServiceName,
     firehoseDeliveryStreamName: props.deliveryStreamName,
     firehoseRegion: props.region,
+    appLogGroupName: props.logGroupName,
     dropHealthChecks: props.dropHealthChecks,
     logstash: props.logstash,
   });
