@@ -8,6 +8,7 @@ import { EcsService, type CapacityProviderItem, type ContainerSecret } from "../
 import { FcStack } from "./fc-stack";
 import type { NetworkAttributes } from "./network";
 import { output } from "./outputs";
+import type { DataAttributes } from "./data";
 import type { AppName, PlatformAttributes } from "./platform";
 
 /** Both apps listen on APP_PORT (the apps' PORT default); Service Connect aliases use it too. */
@@ -17,42 +18,11 @@ export const CALLER_CLIENT_ALIAS = { dnsName: "caller", port: APP_PORT } as cons
 /** The caller's rule on the ALB listeners. */
 const CALLER_RULE_PRIORITY = 100;
 
-/** What the services need from the platform's edge: the ALB and the image repositories. */
-export interface EdgeAttributes {
-  readonly albSecurityGroupId: string;
-  readonly productionListenerArn: string;
-  readonly testListenerArn: string;
-  readonly albArnSuffix: string;
-  readonly repositoryUrls: Readonly<Record<AppName, string>>;
-  readonly repositoryArns: Readonly<Record<AppName, string>>;
-  readonly logRouterRepositoryUrl: string;
-  readonly logRouterRepositoryArn: string;
-}
-
-/** What the services need from the data stack (client groups, endpoints, secrets). */
-export interface DataStoreAttributes {
-  readonly redis: {
-    readonly primaryEndpoint: string;
-    readonly port: number;
-    readonly clientSecurityGroupId: string;
-    readonly authTokenSecretArn: string;
-    readonly secretKmsKeyArn: string;
-  };
-  readonly mysql: {
-    readonly endpoint: string;
-    readonly port: number;
-    readonly database: string;
-    readonly clientSecurityGroupId: string;
-    readonly masterSecretArn: string;
-    readonly secretKmsKeyArn: string;
-  };
-}
-
 export interface ServicesStackProps {
   readonly config: EnvConfig;
   readonly network: NetworkAttributes;
-  readonly platform: PlatformAttributes & EdgeAttributes;
-  readonly data: DataStoreAttributes;
+  readonly platform: PlatformAttributes;
+  readonly data: DataAttributes;
 }
 
 /**

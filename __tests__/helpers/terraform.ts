@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { App, Testing } from "cdktf";
+import { App, TerraformStack, Testing } from "cdktf";
 import type { Construct } from "constructs";
 import { loadConfig, type EnvConfig } from "../../config";
 import { createStacks } from "../../stacks";
@@ -62,4 +62,15 @@ export function addresses(json: TfJson): string[] {
   return Object.entries(json.resource)
     .flatMap(([type, byName]) => Object.keys(byName).map((name) => `${type}.${name}`))
     .sort();
+}
+
+/** Runs `build` in a fresh plain stack and returns the message of the error it throws (fails if none). */
+export function constructError(build: (stack: TerraformStack) => void): string {
+  const stack = new TerraformStack(Testing.app(), "test");
+  try {
+    build(stack);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error("expected the construct to throw");
 }

@@ -1,21 +1,9 @@
-import { Testing, TerraformStack } from "cdktf";
 import { beforeAll, describe, expect, it } from "vitest";
 import { AuroraMysql, type AuroraMysqlProps } from "../../modules/aurora-mysql";
 import { RedisCache, type RedisCacheProps } from "../../modules/redis-cache";
-import { resourcesOf, synthModule, type TfJson } from "../helpers/terraform";
+import { resourcesOf, synthModule, type TfJson, constructError } from "../helpers/terraform";
 
 type Block = Record<string, unknown>;
-
-/** Runs `build` in a fresh stack and returns the error it throws. */
-function constructError(build: (stack: TerraformStack) => void): string {
-  const stack = new TerraformStack(Testing.app(), "test");
-  try {
-    build(stack);
-  } catch (error) {
-    return (error as Error).message;
-  }
-  throw new Error("expected the construct to throw");
-}
 
 const network = { vpcId: "vpc-0123", subnetIds: ["subnet-a", "subnet-b", "subnet-c"] };
 

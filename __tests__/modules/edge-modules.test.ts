@@ -1,4 +1,3 @@
-import { Testing, TerraformStack } from "cdktf";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ContainerRepository } from "../../modules/container-repository";
 import {
@@ -9,17 +8,7 @@ import {
 } from "../../modules/load-balancer";
 import { PublicDomain } from "../../modules/public-domain";
 import { WebAcl, type WebAclProps } from "../../modules/web-acl";
-import { dataOf, onlyResource, synthModule, type TfJson } from "../helpers/terraform";
-
-function constructError(build: (stack: TerraformStack) => void): string {
-  const stack = new TerraformStack(Testing.app(), "test");
-  try {
-    build(stack);
-  } catch (error) {
-    return (error as Error).message;
-  }
-  throw new Error("expected the construct to throw");
-}
+import { dataOf, onlyResource, synthModule, type TfJson, constructError } from "../helpers/terraform";
 
 const ALB: LoadBalancerProps = {
   name: "fc-test",

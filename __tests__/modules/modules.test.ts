@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { Fn, Testing, TerraformStack } from "cdktf";
+import { Fn } from "cdktf";
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
 import { AlarmTopic, CLOUDWATCH_ALARMS_KEY_STATEMENT } from "../../modules/alarm-topic";
 import { EcsCluster } from "../../modules/ecs-cluster";
@@ -11,18 +11,7 @@ import { ServiceRole } from "../../modules/service-role";
 import { SecurityGroup } from "../../modules/security-group";
 import { Vpc, type VpcProps } from "../../modules/vpc";
 import { VpcEndpoints } from "../../modules/vpc-endpoints";
-import { dataOf, onlyResource, resourcesOf, synthModule, type TfJson } from "../helpers/terraform";
-
-/** Runs `build` in a fresh stack and returns the error it throws. */
-function constructError(build: (stack: TerraformStack) => void): string {
-  const stack = new TerraformStack(Testing.app(), "test");
-  try {
-    build(stack);
-  } catch (error) {
-    return (error as Error).message;
-  }
-  throw new Error("expected the construct to throw");
-}
+import { dataOf, onlyResource, resourcesOf, synthModule, type TfJson, constructError } from "../helpers/terraform";
 
 type Statement = {
   sid?: string;
