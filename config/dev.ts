@@ -34,13 +34,15 @@ export default {
     ecr: { keepLastImages: 20 },
   },
   services: {
-    caller: { cpu: 256, memoryMiB: 512, desiredCount: 1, minCount: 1, maxCount: 3, imageTag: "0.1.0", tracing: true },
+    // 512/1024: app, FireLens router, ADOT collector, the FIS SSM agent and Service Connect's proxy
+    // share each task. Two responders, so a game day that stops "50 %" of them stops one.
+    caller: { cpu: 512, memoryMiB: 1024, desiredCount: 1, minCount: 1, maxCount: 3, imageTag: "0.1.0", tracing: true },
     responder: {
-      cpu: 256,
-      memoryMiB: 512,
-      desiredCount: 1,
-      minCount: 1,
-      maxCount: 3,
+      cpu: 512,
+      memoryMiB: 1024,
+      desiredCount: 2,
+      minCount: 2,
+      maxCount: 4,
       imageTag: "0.1.0",
       tracing: true,
     },

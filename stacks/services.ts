@@ -183,6 +183,14 @@ export class ServicesStack extends FcStack {
         `Failure-mode SSM parameter of the ${app} (npm run lab)`,
       );
       output(this, `${app}ImageTag`, this.imageTags[app].stringValue, `Image tag the ${app} runs`);
+      if (app === "caller") {
+        output(
+          this,
+          "log_routerImageTag",
+          this.logRouterImageTag.stringValue,
+          "Image tag the FireLens log routers run",
+        );
+      }
       output(this, `${app}TaskDefinitionFamily`, svc.taskDefinition.family, `Task definition family of the ${app}`);
       if (svc.managedInstanceRole) {
         output(

@@ -170,8 +170,8 @@ describe("environment config", () => {
       ],
       [
         "Fargate memory that does not fit the CPU",
-        devWith((c) => (c.services.caller.memoryMiB = 4096)),
-        [/services\.caller\.memoryMiB: got 4096/, /cpu 256 allows memoryMiB 512, 1024, 2048/],
+        devWith((c) => (c.services.caller.memoryMiB = 8192)),
+        [/services\.caller\.memoryMiB: got 8192/, /cpu 512 allows memoryMiB 1024, 2048, 3072, 4096/],
       ],
       [
         "retention CloudWatch does not accept",

@@ -400,3 +400,28 @@ describe("stable addresses", () => {
     );
   });
 });
+
+describe("Terraform expressions in strings", () => {
+  // Terraform reads every "${...}" in a string as an expression: a shell's ${VAR} inside a container
+  // command or script must be written $VAR (or $${VAR}), or plan fails ("Invalid reference").
+  const ROOTS = /^(data|aws_|var\.|local\.|random_|terraform\.|[a-z][a-z0-9_]*\()/;
+  const expressions = (value: unknown, out: string[] = []): string[] => {
+    if (typeof value === "string") {
+      for (const m of value.matchAll(/(?<!\$)\$\{([^}]*)/g)) out.push(m[1]!);
+    } else if (Array.isArray(value)) value.forEach((v) => expressions(v, out));
+    else if (value && typeof value === "object") Object.values(value).forEach((v) => expressions(v, out));
+    return out;
+  };
+
+  it("when any string holds ${...}, then it is a Terraform reference or function, never a shell variable", () => {
+    for (const [env, stacks] of [
+      ["dev", dev],
+      ["prod", prd],
+    ] as const) {
+      for (const [name, json] of Object.entries(stacks)) {
+        const bad = expressions(json).filter((e) => !ROOTS.test(e));
+        expect(bad, `${env}/${name}`).toEqual([]);
+      }
+    }
+  });
+});

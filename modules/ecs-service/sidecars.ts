@@ -73,8 +73,8 @@ export function logRouterContainer(props: LogRouterContainerProps): ContainerDef
  */
 export const ADOT_COLLECTOR_IMAGE = "public.ecr.aws/aws-observability/aws-otel-collector:v0.48.0";
 export const COLLECTOR_CONTAINER_NAME = "aws-otel-collector";
-/** The image's own non-root user (its Dockerfile runs as uid 10001). */
-export const COLLECTOR_USER = "10001:10001";
+/** The image's own non-root user (its Dockerfile creates `aoc`, uid/gid 4317). */
+export const COLLECTOR_USER = "4317:4317";
 /** Memory ECS reserves for the collector; the memory limiter keeps it below this. */
 export const COLLECTOR_MEMORY_RESERVATION_MIB = 128;
 /** The only actions the awsxray exporter calls (X-Ray has no resource-level permissions). */
@@ -152,7 +152,6 @@ export const FIS_TASK_ROLE_ACTIONS = ["ssm:AddTagsToResource", "ssm:CreateActiva
  */
 export const SSM_AGENT_SCRIPT = [
   "set -e",
-  "dnf upgrade -y",
   "dnf install jq procps awscli -y",
   "term_handler() {",
   '  echo "Deleting SSM activation $ACTIVATION_ID"',
@@ -174,7 +173,7 @@ export const SSM_AGENT_SCRIPT = [
   "if ! ps ax | grep amazon-ssm-agent | grep -v grep > /dev/null; then",
   "  if [[ -n $ECS_CONTAINER_METADATA_URI_V4 ]]; then",
   '    echo "Found ECS Container Metadata, running activation with metadata"',
-  '    TASK_METADATA=$(curl "${ECS_CONTAINER_METADATA_URI_V4}/task")',
+  '    TASK_METADATA=$(curl "$ECS_CONTAINER_METADATA_URI_V4/task")',
   "    ECS_TASK_AVAILABILITY_ZONE=$(echo $TASK_METADATA | jq -e -r '.AvailabilityZone')",
   "    ECS_TASK_ARN=$(echo $TASK_METADATA | jq -e -r '.TaskARN')",
   "    ECS_TASK_ID=$(echo $ECS_TASK_ARN | awk -F'/' '{print $NF}')",

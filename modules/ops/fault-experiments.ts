@@ -170,7 +170,17 @@ export class FaultExperiments extends Construct {
         ],
       },
       tasksOf(props.callerServiceName, "ALL"),
-      runOnTasks,
+      [
+        ...runOnTasks,
+        // aws:ecs:task-network-latency also lists these (FIS actions reference, "Permissions"); the
+        // two EC2 describe calls have no resource-level permissions.
+        { sid: "DescribeTaskNetwork", actions: ["ec2:DescribeInstances", "ec2:DescribeSubnets"], resources: ["*"] },
+        {
+          sid: "DescribeContainerInstances",
+          actions: ["ecs:DescribeContainerInstances"],
+          resources: [`arn:aws:ecs:${ctx.region}:${ctx.accountId}:container-instance/${props.clusterName}/*`],
+        },
+      ],
     );
     template(
       "caller-responder-blackhole",
