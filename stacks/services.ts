@@ -49,7 +49,8 @@ export class ServicesStack extends FcStack {
 
     const common = (app: AppName) => {
       const svc = config.services[app];
-      return {
+      // `base` is what both apps pass to EcsService as is; the rest each app completes.
+      const base = {
         name: app,
         namePrefix: config.namePrefix,
         clusterArn: platform.clusterArn,
@@ -90,7 +91,10 @@ export class ServicesStack extends FcStack {
             : undefined,
         tracing: svc.tracing,
         faultInjection: config.fis.enabled,
-        serviceConnectSettings: {
+      };
+      return {
+        base,
+        serviceConnect: {
           namespaceArn: platform.namespaceArn,
           perRequestTimeoutSec: config.serviceConnect.perRequestTimeoutSec,
           idleTimeoutSec: config.serviceConnect.idleTimeoutSec,
@@ -98,7 +102,7 @@ export class ServicesStack extends FcStack {
             ? { privateCaArn: config.serviceConnect.tls.privateCaArn, kmsKeyArn: platform.kmsKey.arn }
             : undefined,
         },
-        appEnvironment: {
+        environment: {
           SERVICE_NAME: app,
           PORT: String(APP_PORT),
           LOG_LEVEL: "info",
@@ -116,10 +120,10 @@ export class ServicesStack extends FcStack {
 
     const r = common("responder");
     this.responder = new EcsService(this, "responder", {
-      ...r,
-      serviceConnect: { ...r.serviceConnectSettings, clientAlias: RESPONDER_CLIENT_ALIAS },
+      ...r.base,
+      serviceConnect: { ...r.serviceConnect, clientAlias: RESPONDER_CLIENT_ALIAS },
       environment: {
-        ...r.appEnvironment,
+        ...r.environment,
         MYSQL_HOST: data.mysql.endpoint,
         MYSQL_PORT: String(data.mysql.port),
         MYSQL_DATABASE: data.mysql.database,
@@ -136,9 +140,9 @@ export class ServicesStack extends FcStack {
     const c = common("caller");
     const callerConfig = config.services.caller;
     this.caller = new EcsService(this, "caller", {
-      ...c,
-      serviceConnect: { ...c.serviceConnectSettings, clientAlias: CALLER_CLIENT_ALIAS },
-      environment: { ...c.appEnvironment, RESPONDER_URL: this.responder.serviceConnectUrl },
+      ...c.base,
+      serviceConnect: { ...c.serviceConnect, clientAlias: CALLER_CLIENT_ALIAS },
+      environment: { ...c.environment, RESPONDER_URL: this.responder.serviceConnectUrl },
       secrets: c.redisSecrets,
       extraSecurityGroupIds: [data.redis.clientSecurityGroupId],
       // Service Connect's proxy in the caller task connects to responder tasks on the app port.
