@@ -3,34 +3,13 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { assertStateSurvivesCi, ConfigError, envNameFrom, ENVIRONMENTS, loadConfig } from "../../config";
-import dev from "../../config/dev";
+import { assertStateSurvivesCi, envNameFrom, ENVIRONMENTS, loadConfig } from "../../config";
 import { parseEnvConfig } from "../../config/schema";
 import { main, synthEnvironment } from "../../main";
 import { subnetProblems } from "../../modules/lib/subnet-plan";
+import { devWith, errorOf } from "../helpers/config";
 
 const ROOT = resolve(__dirname, "../..");
-
-// Tests write deliberately ill-typed values into the config.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Patchable = Record<string, any>;
-
-/** dev's config with one change; `patch` mutates a deep copy. */
-function devWith(patch: (c: Patchable) => void): unknown {
-  const copy = structuredClone(dev) as Patchable;
-  patch(copy);
-  return copy;
-}
-
-function errorOf(raw: unknown): string {
-  try {
-    parseEnvConfig("dev", raw);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as Error).message;
-  }
-  throw new Error("expected the config to be rejected");
-}
 
 describe("environment config", () => {
   it("when FC_ENV is unset or empty, then dev is selected", () => {

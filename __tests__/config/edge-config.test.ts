@@ -1,27 +1,7 @@
 import { describe, expect, it } from "vitest";
-import dev from "../../config/dev";
-import { APP_KEEP_ALIVE_TIMEOUT_MS, APP_PORT, ConfigError, parseEnvConfig } from "../../config/schema";
+import { APP_KEEP_ALIVE_TIMEOUT_MS, APP_PORT, parseEnvConfig } from "../../config/schema";
 import { baseConfigShape } from "../../apps/shared/src/config";
-
-// Tests write deliberately ill-typed values into the config.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Patchable = Record<string, any>;
-
-function devWith(patch: (c: Patchable) => void): unknown {
-  const copy = structuredClone(dev) as Patchable;
-  patch(copy);
-  return copy;
-}
-
-function errorOf(raw: unknown): string {
-  try {
-    parseEnvConfig("dev", raw);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as Error).message;
-  }
-  throw new Error("expected the config to be rejected");
-}
+import { devWith, errorOf } from "../helpers/config";
 
 describe("platform edge config", () => {
   it("when the apps' defaults are read, then they come from the apps' own schema (65 s keep-alive, port 8080)", () => {
