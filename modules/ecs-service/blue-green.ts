@@ -4,7 +4,7 @@ import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import { Construct } from "constructs";
 import { Validator } from "../lib/validate";
 import { ServiceRole } from "../service-role";
-import { metricAlarm } from "./alarm";
+import { metricAlarm } from "../lib/metric-alarm";
 
 /** Fargate Spot gives two minutes' notice: a target must drain well within it. */
 export const SPOT_NOTICE_SEC = 120;

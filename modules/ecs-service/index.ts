@@ -22,7 +22,7 @@ import { LOG_RETENTION_DAYS } from "../lib/log-retention";
 import { Validator } from "../lib/validate";
 import { SecurityGroup, type SecurityGroupRule } from "../security-group";
 import { ServiceRole } from "../service-role";
-import { metricAlarm } from "./alarm";
+import { metricAlarm } from "../lib/metric-alarm";
 import { BlueGreenTargets, SPOT_NOTICE_SEC } from "./blue-green";
 import {
   awslogs,
@@ -813,30 +813,38 @@ function validate(scope: Construct, props: EcsServiceProps): void {
   const d = props.deployment;
   v.oneOf("deployment.strategy", d.strategy, ["BLUE_GREEN", "CANARY", "LINEAR"]);
   v.int("deployment.bakeTimeMinutes", d.bakeTimeMinutes, { min: 0, max: 1440 });
-  if (d.strategy === "CANARY") {
-    v.check(d.canary !== undefined, "deployment.canary", d.canary, "set for strategy CANARY");
-    if (d.canary) {
-      v.check(
-        d.canary.percent >= 0.1 && d.canary.percent <= 100 && isTenth(d.canary.percent),
-        "deployment.canary.percent",
-        d.canary.percent,
-        "a multiple of 0.1 from 0.1 to 100 (ECS CanaryConfiguration)",
-      );
-      v.int("deployment.canary.bakeTimeMinutes", d.canary.bakeTimeMinutes, { min: 0, max: 1440 });
-    }
-  }
-  if (d.strategy === "LINEAR") {
-    v.check(d.linear !== undefined, "deployment.linear", d.linear, "set for strategy LINEAR");
-    if (d.linear) {
-      v.check(
-        d.linear.stepPercent >= 3 && d.linear.stepPercent <= 100 && isTenth(d.linear.stepPercent),
-        "deployment.linear.stepPercent",
-        d.linear.stepPercent,
-        "a multiple of 0.1 from 3 to 100 (ECS LinearConfiguration)",
-      );
-      v.int("deployment.linear.stepBakeTimeMinutes", d.linear.stepBakeTimeMinutes, { min: 0, max: 1440 });
-    }
-  }
+  // ECS CanaryConfiguration / LinearConfiguration: a traffic share in 0.1 steps and a bake time.
+  const traffic = (
+    strategy: DeploymentStrategy,
+    key: "canary" | "linear",
+    share: { prop: string; value: number | undefined; min: number },
+    bake: { prop: string; value: number | undefined },
+  ) => {
+    if (d.strategy !== strategy) return;
+    v.check(d[key] !== undefined, `deployment.${key}`, d[key], `set for strategy ${strategy}`);
+    if (d[key] === undefined) return;
+    const value = share.value ?? NaN;
+    const api = key === "canary" ? "CanaryConfiguration" : "LinearConfiguration";
+    v.check(
+      value >= share.min && value <= 100 && isTenth(value),
+      `deployment.${key}.${share.prop}`,
+      value,
+      `a multiple of 0.1 from ${share.min} to 100 (ECS ${api})`,
+    );
+    v.int(`deployment.${key}.${bake.prop}`, bake.value ?? NaN, { min: 0, max: 1440 });
+  };
+  traffic(
+    "CANARY",
+    "canary",
+    { prop: "percent", value: d.canary?.percent, min: 0.1 },
+    { prop: "bakeTimeMinutes", value: d.canary?.bakeTimeMinutes },
+  );
+  traffic(
+    "LINEAR",
+    "linear",
+    { prop: "stepPercent", value: d.linear?.stepPercent, min: 3 },
+    { prop: "stepBakeTimeMinutes", value: d.linear?.stepBakeTimeMinutes },
+  );
 
   const sc = props.serviceConnect;
   v.matches(

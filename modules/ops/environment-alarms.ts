@@ -3,6 +3,7 @@ import {
   type CloudwatchMetricAlarmMetricQuery,
 } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { Construct } from "constructs";
+import { metricAlarm, type MetricAlarmSpec } from "../lib/metric-alarm";
 import { Validator } from "../lib/validate";
 
 /** Thresholds, one per alarm kind (config `ops.alarms`). */
@@ -153,20 +154,17 @@ export class EnvironmentAlarms extends Construct {
         ["memory", "MemoryUtilization", t.serviceMemoryPercent],
       ] as const) {
         add(
-          new CloudwatchMetricAlarm(this, `${svc.app}-${kind}-high`, {
-            alarmName: `${p}-${svc.app}-${kind}-high`,
-            alarmDescription: `${svc.app} average ${kind} above ${threshold}% for 5 min`,
+          metricAlarm(this, `${svc.app}-${kind}-high`, {
+            name: `${p}-${svc.app}-${kind}-high`,
+            description: `${svc.app} average ${kind} above ${threshold}% for 5 min`,
             namespace: "AWS/ECS",
             metricName,
             dimensions: dims,
-            statistic: "Average",
-            period: 60,
-            evaluationPeriods: 5,
-            datapointsToAlarm: 5,
+            stat: "Average",
+            periods: 5,
             threshold,
-            comparisonOperator: "GreaterThanThreshold",
-            treatMissingData: "notBreaching",
-            ...notify,
+            comparison: "GreaterThanThreshold",
+            topicArn: props.topicArn,
           }),
         );
       }
@@ -181,24 +179,22 @@ export class EnvironmentAlarms extends Construct {
         metricName: string,
         statistic: string,
         threshold: number,
-        comparisonOperator: string,
+        comparisonOperator: MetricAlarmSpec["comparison"],
         what: string,
       ) =>
         add(
-          new CloudwatchMetricAlarm(this, `cache-${node}-${kind}`, {
-            alarmName: `${p}-cache-${node}-${kind}`,
-            alarmDescription: `Cache node ${node}: ${what}`,
+          metricAlarm(this, `cache-${node}-${kind}`, {
+            name: `${p}-cache-${node}-${kind}`,
+            description: `Cache node ${node}: ${what}`,
             namespace: "AWS/ElastiCache",
             metricName,
             dimensions: { CacheClusterId: nodeId },
-            statistic,
-            period: 300,
-            evaluationPeriods: 2,
-            datapointsToAlarm: 2,
+            stat: statistic,
+            periods: 2,
+            periodSec: 300,
             threshold,
-            comparisonOperator,
-            treatMissingData: "notBreaching",
-            ...notify,
+            comparison: comparisonOperator,
+            topicArn: props.topicArn,
           }),
         );
       cache(
@@ -238,22 +234,26 @@ export class EnvironmentAlarms extends Construct {
       }
     });
 
-    const db = (kind: string, metricName: string, threshold: number, comparisonOperator: string, what: string) =>
+    const db = (
+      kind: string,
+      metricName: string,
+      threshold: number,
+      comparisonOperator: MetricAlarmSpec["comparison"],
+      what: string,
+    ) =>
       add(
-        new CloudwatchMetricAlarm(this, `mysql-${kind}`, {
-          alarmName: `${p}-mysql-${kind}`,
-          alarmDescription: `Aurora MySQL: ${what}`,
+        metricAlarm(this, `mysql-${kind}`, {
+          name: `${p}-mysql-${kind}`,
+          description: `Aurora MySQL: ${what}`,
           namespace: "AWS/RDS",
           metricName,
           dimensions: { DBClusterIdentifier: props.dbClusterIdentifier },
-          statistic: metricName === "FreeableMemory" ? "Minimum" : "Average",
-          period: 300,
-          evaluationPeriods: 2,
-          datapointsToAlarm: 2,
+          stat: metricName === "FreeableMemory" ? "Minimum" : "Average",
+          periods: 2,
+          periodSec: 300,
           threshold,
-          comparisonOperator,
-          treatMissingData: "notBreaching",
-          ...notify,
+          comparison: comparisonOperator,
+          topicArn: props.topicArn,
         }),
       );
     db("cpu-high", "CPUUtilization", t.dbCpuPercent, "GreaterThanThreshold", `CPU above ${t.dbCpuPercent}%`);

@@ -11,14 +11,19 @@ export interface MetricAlarmSpec {
   readonly stat: string;
   readonly threshold: number;
   readonly comparison: "GreaterThanOrEqualToThreshold" | "GreaterThanThreshold" | "LessThanThreshold";
-  /** One-minute periods that must breach, out of as many evaluated. */
+  /** Periods that must breach, out of as many evaluated. */
   readonly periods: number;
+  /**
+   * Length of one period.
+   * @default 60
+   */
+  readonly periodSec?: number;
   readonly topicArn: string;
 }
 
 /**
- * A one-minute CloudWatch alarm that notifies the topic on ALARM and OK. Missing data is "not
- * breaching": an idle target group (green at rest) reports nothing and must not alarm.
+ * A CloudWatch alarm on one metric that notifies the topic on ALARM and OK. Missing data is "not
+ * breaching": an idle target group (green at rest) or a quiet node reports nothing and must not alarm.
  */
 export function metricAlarm(scope: Construct, id: string, spec: MetricAlarmSpec): CloudwatchMetricAlarm {
   const percentile = /^p\d+(\.\d+)?$/.test(spec.stat);
@@ -30,7 +35,7 @@ export function metricAlarm(scope: Construct, id: string, spec: MetricAlarmSpec)
     dimensions: { ...spec.dimensions },
     statistic: percentile ? undefined : spec.stat,
     extendedStatistic: percentile ? spec.stat : undefined,
-    period: 60,
+    period: spec.periodSec ?? 60,
     evaluationPeriods: spec.periods,
     datapointsToAlarm: spec.periods,
     threshold: spec.threshold,
