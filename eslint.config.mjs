@@ -14,14 +14,14 @@ export default tseslint.config(
         "error",
         {
           paths: [
-            "@cdktf/provider-aws",
-            "@cdktf/provider-aws/lib",
-            "@cdktf/provider-random",
-            "@cdktf/provider-random/lib",
+            "@cdktn/provider-aws",
+            "@cdktn/provider-aws/lib",
+            "@cdktn/provider-random",
+            "@cdktn/provider-random/lib",
           ].map((name) => ({
             name,
             message:
-              "Import the resource by deep path (@cdktf/provider-<name>/lib/<resource>): the aws package root costs ~9 s and 750 MB per synth.",
+              "Import the resource by deep path (@cdktn/provider-<name>/lib/<resource>): the aws package root costs ~9 s and 750 MB per synth.",
           })),
         },
       ],

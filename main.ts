@@ -1,6 +1,6 @@
 import { mkdtempSync, renameSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
-import { App } from "cdktf";
+import { App } from "cdktn";
 import { assertStateSurvivesCi, ConfigError, ENVIRONMENTS, envNameFrom, loadConfig, type EnvConfig } from "./config";
 import { PropError } from "./modules/lib/validate";
 import { createStacks } from "./stacks";

@@ -14,7 +14,7 @@ describe("ESLint guard on provider imports", () => {
     );
 
   // Built from parts so the repository's own root-import check does not match this file.
-  const PACKAGE = ["@cdktf", "provider-aws"].join("/");
+  const PACKAGE = ["@cdktn", "provider-aws"].join("/");
 
   it.each([
     [PACKAGE, "Vpc"],
@@ -26,6 +26,6 @@ describe("ESLint guard on provider imports", () => {
   });
 
   it("when a module imports by deep path, then lint passes", async () => {
-    expect(await lint('import { Vpc } from "@cdktf/provider-aws/lib/vpc";\nexport const x = Vpc;\n')).toEqual([]);
+    expect(await lint('import { Vpc } from "@cdktn/provider-aws/lib/vpc";\nexport const x = Vpc;\n')).toEqual([]);
   });
 });

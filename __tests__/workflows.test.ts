@@ -80,7 +80,7 @@ describe("GitHub workflows", () => {
     const tf = plan.jobs.plan!.steps.find((s) => s.uses?.startsWith("hashicorp/setup-terraform"))!;
     expect(String(tf.with!.terraform_version)).toMatch(/^1\.(1\d|[2-9]\d)\./);
     const script = runs(plan);
-    expect(script).toContain("npx cdktf synth");
+    expect(script).toContain("npx cdktn synth");
     expect(script).toContain("terraform plan -lock=false");
     expect(script).toContain("terraform show -json tfplan");
     // Plans run against the tags deployed now, or every plan would show a rollback of the images.
@@ -94,8 +94,8 @@ describe("GitHub workflows", () => {
     expect(job.environment).toBe("${{ matrix.env }}");
     expect(job.strategy).toMatchObject({ "max-parallel": 1, matrix: { env: ["dev", "prod"] } });
     expect(job.concurrency).toEqual({ group: "deploy-${{ matrix.env }}", "cancel-in-progress": false });
-    expect(runs(deploy)).toMatch(/cdktf deploy \$stacks --skip-synth --auto-approve/);
-    expect(runs(deploy)).toMatch(/cdktf deploy services --skip-synth --auto-approve/);
+    expect(runs(deploy)).toMatch(/cdktn deploy \$stacks --skip-synth --auto-approve/);
+    expect(runs(deploy)).toMatch(/cdktn deploy services --skip-synth --auto-approve/);
   });
 
   it("when a release is built, then each image is pushed once under the commit's immutable tag, then only the tags change", () => {
@@ -128,7 +128,7 @@ describe("GitHub workflows", () => {
     const planQuery = query(runs(load("plan.yml")))!;
     const deployQuery = query(runs(load("deploy.yml")))!;
     const laterSteps = ["services", "ops"].filter((stack) =>
-      new RegExp(`cdktf deploy ${stack} `).test(runs(load("deploy.yml"))),
+      new RegExp(`cdktn deploy ${stack} `).test(runs(load("deploy.yml"))),
     );
     const { outdir, stacks } = synthApp(loadConfig("prod"));
     const manifest = join(outdir, "manifest.json");

@@ -1,4 +1,4 @@
-import { Token } from "cdktf";
+import { Token } from "cdktn";
 
 /**
  * What the log router image promises to the task definition that runs it: where its FireLens config

@@ -1,9 +1,9 @@
-import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
-import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
-import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
-import { RdsCluster } from "@cdktf/provider-aws/lib/rds-cluster";
-import { RdsClusterInstance } from "@cdktf/provider-aws/lib/rds-cluster-instance";
-import { RdsClusterParameterGroup } from "@cdktf/provider-aws/lib/rds-cluster-parameter-group";
+import { CloudwatchLogGroup } from "@cdktn/provider-aws/lib/cloudwatch-log-group";
+import { CloudwatchMetricAlarm } from "@cdktn/provider-aws/lib/cloudwatch-metric-alarm";
+import { DbSubnetGroup } from "@cdktn/provider-aws/lib/db-subnet-group";
+import { RdsCluster } from "@cdktn/provider-aws/lib/rds-cluster";
+import { RdsClusterInstance } from "@cdktn/provider-aws/lib/rds-cluster-instance";
+import { RdsClusterParameterGroup } from "@cdktn/provider-aws/lib/rds-cluster-parameter-group";
 import { Construct } from "constructs";
 import { LOG_RETENTION_DAYS } from "./lib/log-retention";
 import { Validator } from "./lib/validate";

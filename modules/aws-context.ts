@@ -1,7 +1,7 @@
-import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
-import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
-import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
-import { TerraformStack } from "cdktf";
+import { DataAwsCallerIdentity } from "@cdktn/provider-aws/lib/data-aws-caller-identity";
+import { DataAwsPartition } from "@cdktn/provider-aws/lib/data-aws-partition";
+import { DataAwsRegion } from "@cdktn/provider-aws/lib/data-aws-region";
+import { TerraformStack } from "cdktn";
 import { Construct } from "constructs";
 
 /** Account, partition and region of the stack's provider, looked up once per stack. */

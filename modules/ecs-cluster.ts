@@ -1,6 +1,6 @@
-import { EcsCluster as EcsClusterResource } from "@cdktf/provider-aws/lib/ecs-cluster";
-import { EcsClusterCapacityProviders } from "@cdktf/provider-aws/lib/ecs-cluster-capacity-providers";
-import { ServiceDiscoveryHttpNamespace } from "@cdktf/provider-aws/lib/service-discovery-http-namespace";
+import { EcsCluster as EcsClusterResource } from "@cdktn/provider-aws/lib/ecs-cluster";
+import { EcsClusterCapacityProviders } from "@cdktn/provider-aws/lib/ecs-cluster-capacity-providers";
+import { ServiceDiscoveryHttpNamespace } from "@cdktn/provider-aws/lib/service-discovery-http-namespace";
 import { Construct } from "constructs";
 import { Validator } from "./lib/validate";
 

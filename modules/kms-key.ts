@@ -1,5 +1,5 @@
-import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
-import { KmsKey as KmsKeyResource } from "@cdktf/provider-aws/lib/kms-key";
+import { KmsAlias } from "@cdktn/provider-aws/lib/kms-alias";
+import { KmsKey as KmsKeyResource } from "@cdktn/provider-aws/lib/kms-key";
 import { Construct } from "constructs";
 import { AwsContext } from "./aws-context";
 import { LazyPolicyDocument, ServicePrincipal, type GrantPrincipal, type PolicyStatement } from "./lib/iam";

@@ -1,6 +1,6 @@
-import type { DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
-import { Lb } from "@cdktf/provider-aws/lib/lb";
-import { LbListener, type LbListenerDefaultAction } from "@cdktf/provider-aws/lib/lb-listener";
+import type { DataAwsIamPolicyDocumentStatement } from "@cdktn/provider-aws/lib/data-aws-iam-policy-document";
+import { Lb } from "@cdktn/provider-aws/lib/lb";
+import { LbListener, type LbListenerDefaultAction } from "@cdktn/provider-aws/lib/lb-listener";
 import { Construct } from "constructs";
 import { AwsContext } from "./aws-context";
 import { parseCidr } from "./lib/cidr";

@@ -1,7 +1,7 @@
-import { AcmCertificate } from "@cdktf/provider-aws/lib/acm-certificate";
-import { AcmCertificateValidation } from "@cdktf/provider-aws/lib/acm-certificate-validation";
-import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
-import { TerraformIterator, Token } from "cdktf";
+import { AcmCertificate } from "@cdktn/provider-aws/lib/acm-certificate";
+import { AcmCertificateValidation } from "@cdktn/provider-aws/lib/acm-certificate-validation";
+import { Route53Record } from "@cdktn/provider-aws/lib/route53-record";
+import { TerraformIterator, Token } from "cdktn";
 import { Construct } from "constructs";
 import { Validator } from "./lib/validate";
 

@@ -1,4 +1,4 @@
-import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
+import { VpcEndpoint } from "@cdktn/provider-aws/lib/vpc-endpoint";
 import { Construct } from "constructs";
 import { Validator } from "./lib/validate";
 import { SecurityGroup } from "./security-group";

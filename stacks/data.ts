@@ -1,4 +1,4 @@
-import { Fn } from "cdktf";
+import { Fn } from "cdktn";
 import type { Construct } from "constructs";
 import type { EnvConfig } from "../config";
 import { AuroraMysql } from "../modules/aurora-mysql";

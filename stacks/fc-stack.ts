@@ -1,5 +1,5 @@
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { LocalBackend, S3Backend, TerraformElement, TerraformStack } from "cdktf";
+import { AwsProvider } from "@cdktn/provider-aws/lib/provider";
+import { LocalBackend, S3Backend, TerraformElement, TerraformStack } from "cdktn";
 import type { Construct, Node } from "constructs";
 import type { EnvConfig } from "../config";
 

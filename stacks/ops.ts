@@ -1,5 +1,5 @@
-import { DataAwsAvailabilityZones } from "@cdktf/provider-aws/lib/data-aws-availability-zones";
-import { Fn } from "cdktf";
+import { DataAwsAvailabilityZones } from "@cdktn/provider-aws/lib/data-aws-availability-zones";
+import { Fn } from "cdktn";
 import type { Construct } from "constructs";
 import type { EnvConfig } from "../config";
 import { EXPERIMENT_DEFAULTS } from "../config/ops-schema";

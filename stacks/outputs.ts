@@ -1,4 +1,4 @@
-import { TerraformOutput } from "cdktf";
+import { TerraformOutput } from "cdktn";
 import type { Construct } from "constructs";
 
 /** A stack output; every output carries a description (terraform-aws-modules convention). */

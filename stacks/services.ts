@@ -1,4 +1,4 @@
-import { TerraformVariable } from "cdktf";
+import { TerraformVariable } from "cdktn";
 import type { Construct } from "constructs";
 import type { EnvConfig } from "../config";
 import { failureModeParameterName } from "../config/failure-mode-parameter";
@@ -209,7 +209,7 @@ export class ServicesStack extends FcStack {
   }
 }
 
-/** `<app>_image_tag`: the default comes from config; `cdktf deploy --var <app>_image_tag=<tag>` overrides it. */
+/** `<app>_image_tag`: the default comes from config; `cdktn deploy --var <app>_image_tag=<tag>` overrides it. */
 function imageTagVariable(scope: Construct, app: AppName | "log_router", defaultTag: string): TerraformVariable {
   return new TerraformVariable(scope, `${app}_image_tag`, {
     type: "string",

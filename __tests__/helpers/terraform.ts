@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { App, TerraformStack, Testing } from "cdktf";
+import { App, TerraformStack, Testing } from "cdktn";
 import type { Construct } from "constructs";
 import { loadConfig, type EnvConfig } from "../../config";
 import { createStacks } from "../../stacks";

@@ -1,4 +1,4 @@
-import { Testing, TerraformStack } from "cdktf";
+import { Testing, TerraformStack } from "cdktn";
 import { beforeAll, describe, expect, it } from "vitest";
 import { logRouterConfigFile } from "../../fluent-bit/contract";
 import { KmsKey } from "../../modules/kms-key";

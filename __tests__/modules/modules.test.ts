@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { Fn } from "cdktf";
-import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
+import { Fn } from "cdktn";
+import { SsmParameter } from "@cdktn/provider-aws/lib/ssm-parameter";
 import { AlarmTopic, CLOUDWATCH_ALARMS_KEY_STATEMENT } from "../../modules/alarm-topic";
 import { EcsCluster } from "../../modules/ecs-cluster";
 import { cloudWatchLogsPrincipal, KmsKey } from "../../modules/kms-key";

@@ -3,7 +3,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { App } from "cdktf";
+import { App } from "cdktn";
 import { ENVIRONMENTS, loadConfig } from "../../config";
 import { createStacks } from "../../stacks";
 import { EXCEPTIONS, type PolicyException, type Violation } from "./exceptions";

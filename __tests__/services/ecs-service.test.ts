@@ -1,4 +1,4 @@
-import { Testing, TerraformStack } from "cdktf";
+import { Testing, TerraformStack } from "cdktn";
 import { beforeAll, describe, expect, it } from "vitest";
 import { KmsKey } from "../../modules/kms-key";
 import { EcsService, type EcsServiceProps } from "../../modules/ecs-service";

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { App } from "cdktf";
+import { App } from "cdktn";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../config";
 import devConfig from "../../config/dev";

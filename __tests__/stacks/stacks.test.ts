@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { App } from "cdktf";
+import { App } from "cdktn";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ENVIRONMENTS, loadConfig } from "../../config";
 import devConfig from "../../config/dev";
@@ -68,7 +68,7 @@ describe("every environment", () => {
     });
     expect(dev.network!.provider.aws![0]!.allowed_account_ids).toEqual(["210987654321"]);
     expect(prd.platform!.provider.aws![0]).toMatchObject({ allowed_account_ids: ["123456789012"] });
-    expect(prd.platform!.terraform.required_providers).toMatchObject({ aws: { version: "6.25.0" } });
+    expect(prd.platform!.terraform.required_providers).toMatchObject({ aws: { source: "hashicorp/aws", version: "6.66.0" } });
   });
 });
 

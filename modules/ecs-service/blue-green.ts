@@ -1,6 +1,6 @@
-import type { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
-import { LbListenerRule } from "@cdktf/provider-aws/lib/lb-listener-rule";
-import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
+import type { CloudwatchMetricAlarm } from "@cdktn/provider-aws/lib/cloudwatch-metric-alarm";
+import { LbListenerRule } from "@cdktn/provider-aws/lib/lb-listener-rule";
+import { LbTargetGroup } from "@cdktn/provider-aws/lib/lb-target-group";
 import { Construct } from "constructs";
 import { Validator } from "../lib/validate";
 import { ServiceRole } from "../service-role";

@@ -1,13 +1,13 @@
-import { AppautoscalingPolicy } from "@cdktf/provider-aws/lib/appautoscaling-policy";
-import { AppautoscalingTarget } from "@cdktf/provider-aws/lib/appautoscaling-target";
-import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
-import type { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import { AppautoscalingPolicy } from "@cdktn/provider-aws/lib/appautoscaling-policy";
+import { AppautoscalingTarget } from "@cdktn/provider-aws/lib/appautoscaling-target";
+import { CloudwatchLogGroup } from "@cdktn/provider-aws/lib/cloudwatch-log-group";
+import type { CloudwatchMetricAlarm } from "@cdktn/provider-aws/lib/cloudwatch-metric-alarm";
 import {
   EcsService as EcsServiceResource,
   type EcsServiceDeploymentConfiguration,
-} from "@cdktf/provider-aws/lib/ecs-service";
-import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
-import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
+} from "@cdktn/provider-aws/lib/ecs-service";
+import { EcsTaskDefinition } from "@cdktn/provider-aws/lib/ecs-task-definition";
+import { SsmParameter } from "@cdktn/provider-aws/lib/ssm-parameter";
 import { Construct } from "constructs";
 import { APP_LOG_CONFIGURATION, type LogstashSettings } from "../../fluent-bit/contract";
 import {

@@ -3,8 +3,8 @@ import {
   dataAwsIamPolicyDocumentStatementToTerraform,
   type DataAwsIamPolicyDocumentStatement,
   type DataAwsIamPolicyDocumentStatementCondition,
-} from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
-import { Lazy } from "cdktf";
+} from "@cdktn/provider-aws/lib/data-aws-iam-policy-document";
+import { Lazy } from "cdktn";
 import type { Construct } from "constructs";
 
 /** One IAM policy statement, in the provider's aws_iam_policy_document shape. */

@@ -1,4 +1,4 @@
-import { Fn } from "cdktf";
+import { Fn } from "cdktn";
 import { cidrContains, cidrSubnet, cidrsOverlap, formatCidr, parseCidr } from "./cidr";
 import { isUnresolved } from "./validate";
 

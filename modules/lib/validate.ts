@@ -1,4 +1,4 @@
-import { Token } from "cdktf";
+import { Token } from "cdktn";
 import type { Construct } from "constructs";
 
 /** A construct prop that failed validation; the message names the construct path, prop, value and what is allowed. */

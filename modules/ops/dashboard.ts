@@ -1,4 +1,4 @@
-import { CloudwatchDashboard } from "@cdktf/provider-aws/lib/cloudwatch-dashboard";
+import { CloudwatchDashboard } from "@cdktn/provider-aws/lib/cloudwatch-dashboard";
 import { Construct } from "constructs";
 import { Validator } from "../lib/validate";
 import { errorTypeMetric, status5xxMetric } from "./log-metrics";

@@ -1,7 +1,7 @@
 import {
   CloudwatchMetricAlarm,
   type CloudwatchMetricAlarmMetricQuery,
-} from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+} from "@cdktn/provider-aws/lib/cloudwatch-metric-alarm";
 import { Construct } from "constructs";
 import { metricAlarm, type MetricAlarmSpec } from "../lib/metric-alarm";
 import { Validator } from "../lib/validate";

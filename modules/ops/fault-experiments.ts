@@ -1,7 +1,7 @@
 import {
   FisExperimentTemplate,
   type FisExperimentTemplateAction,
-} from "@cdktf/provider-aws/lib/fis-experiment-template";
+} from "@cdktn/provider-aws/lib/fis-experiment-template";
 import { Construct } from "constructs";
 import { AwsContext } from "../aws-context";
 import type { PolicyStatement } from "../lib/iam";

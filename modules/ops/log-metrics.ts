@@ -1,4 +1,4 @@
-import { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-log-metric-filter";
+import { CloudwatchLogMetricFilter } from "@cdktn/provider-aws/lib/cloudwatch-log-metric-filter";
 import { Construct } from "constructs";
 import { Validator } from "../lib/validate";
 import { ERROR_TYPES, errorTypePattern, STATUS_5XX_PATTERN, type ErrorType } from "./error-types";
