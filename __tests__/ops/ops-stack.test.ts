@@ -7,6 +7,7 @@ import devConfig from "../../config/dev";
 import prodConfig from "../../config/prod";
 import { ConfigError, parseEnvConfig } from "../../config/schema";
 import { ERROR_TYPES, errorTypePattern } from "../../modules/ops/error-types";
+import { synthesizedEnvironment } from "../helpers/synth-once";
 import { dataOf, resourcesOf, synthApp, type TfJson } from "../helpers/terraform";
 
 type Block = Record<string, unknown>;
@@ -16,9 +17,9 @@ let dev: Record<string, TfJson>;
 let prod: Record<string, TfJson>;
 let prodFis: Record<string, TfJson>;
 
-beforeAll(() => {
-  dev = synthApp(loadConfig("dev")).stacks;
-  prod = synthApp(loadConfig("prod")).stacks;
+beforeAll(async () => {
+  dev = (await synthesizedEnvironment("dev")).stacks;
+  prod = (await synthesizedEnvironment("prod")).stacks;
   prodFis = synthApp(parseEnvConfig("prod", { ...prodConfig, fis: { enabled: true } })).stacks;
 });
 

@@ -3,18 +3,26 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { CASES, environmentOf } from "./cases";
 import { hclToJson, parseContainerDefinitions } from "./containers";
-import { describeViolation, runPolicy, runRule, synthAllEnvironments, type PolicyReport } from "./engine";
+import { describeViolation, runPolicy, runRule, type PolicyReport } from "./engine";
 import { EXCEPTIONS } from "./exceptions";
 import { parsePolicy } from "./iam";
 import { RULES, ruleById } from "./rules";
 import { SSM_AGENT_CONTAINER_NAME, SSM_AGENT_IMAGE } from "../../modules/ecs-service/sidecars";
 import { Environment } from "./tf";
+import { ENVIRONMENTS, loadConfig } from "../../config";
+import { synthesizedEnvironment, type SharedEnvironment } from "../helpers/synth-once";
 
 let report: PolicyReport;
 let envs: Environment[];
 
-beforeAll(() => {
-  envs = synthAllEnvironments();
+beforeAll(async () => {
+  // The same stacks `npm run policy` checks (engine.synthAllEnvironments), from this run's shared synth.
+  envs = await Promise.all(
+    (Object.keys(ENVIRONMENTS) as SharedEnvironment[]).map(async (name) => {
+      const { stacks } = await synthesizedEnvironment(name);
+      return new Environment(name, loadConfig(name), stacks);
+    }),
+  );
   report = runPolicy(envs);
 });
 

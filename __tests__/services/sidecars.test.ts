@@ -2,7 +2,6 @@ import { TerraformStack, Testing } from "cdktn";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { OTLP_SIDECAR_ENDPOINT } from "../../apps/shared/src/tracing-settings";
-import { loadConfig } from "../../config";
 import devRaw from "../../config/dev";
 import prodRaw from "../../config/prod";
 import { parseEnvConfig } from "../../config/schema";
@@ -17,6 +16,7 @@ import {
   type LogRouterSettings,
 } from "../../modules/ecs-service";
 import { environmentReferences, readClassicConfig } from "../fluent-bit/classic-config";
+import { synthesizedEnvironment } from "../helpers/synth-once";
 import { dataOf, onlyResource, synthApp, synthModule, type TfJson } from "../helpers/terraform";
 
 type Container = Record<string, unknown> & {
@@ -353,8 +353,8 @@ describe("config: logging, Logstash, tracing and fis", () => {
 describe("services stack: sidecars from config", () => {
   let dev: TfJson;
   let prodAwslogs: TfJson;
-  beforeAll(() => {
-    dev = synthApp(loadConfig("dev")).stacks.services!;
+  beforeAll(async () => {
+    dev = (await synthesizedEnvironment("dev")).stacks.services!;
     const raw = structuredClone(prodRaw) as unknown as Record<string, Record<string, Record<string, unknown>>>;
     raw.services!.responder = { ...raw.services!.responder, logging: "awslogs", tracing: false };
     prodAwslogs = synthApp(parseEnvConfig("prod", raw)).stacks.services!;

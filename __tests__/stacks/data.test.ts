@@ -10,7 +10,8 @@ import { ConfigError, parseEnvConfig } from "../../config/schema";
 import { createStacks } from "../../stacks";
 import { FcStack } from "../../stacks/fc-stack";
 import { output } from "../../stacks/outputs";
-import { dataOf, onlyResource, resourcesOf, synthApp, type TfJson } from "../helpers/terraform";
+import { synthesizedEnvironment } from "../helpers/synth-once";
+import { dataOf, onlyResource, resourcesOf, type TfJson } from "../helpers/terraform";
 
 type Block = Record<string, unknown>;
 
@@ -20,8 +21,8 @@ let prd: Record<string, TfJson>;
 let consumer: TfJson;
 let ports: { redis: number; mysql: number };
 
-beforeAll(() => {
-  dev = synthApp(loadConfig("dev")).stacks;
+beforeAll(async () => {
+  dev = (await synthesizedEnvironment("dev")).stacks;
   const outdir = mkdtempSync(join(tmpdir(), "fc-data-"));
   const app = new App({ outdir });
   const config = loadConfig("prod");

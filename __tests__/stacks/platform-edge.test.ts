@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../config";
 import devConfig from "../../config/dev";
 import { parseEnvConfig } from "../../config/schema";
 import { DEFAULT_SSL_POLICY } from "../../modules/load-balancer";
+import { synthesizedEnvironment } from "../helpers/synth-once";
 import { dataOf, onlyResource, resourcesOf, synthApp, type TfJson } from "../helpers/terraform";
 
 /** Platform stacks: dev (HTTP, COUNT), prod (certificate, BLOCK) and dev with a Route 53 domain. */
@@ -10,9 +10,9 @@ let dev: TfJson;
 let prod: TfJson;
 let withDomain: TfJson;
 
-beforeAll(() => {
-  dev = synthApp(loadConfig("dev")).stacks.platform!;
-  prod = synthApp(loadConfig("prod")).stacks.platform!;
+beforeAll(async () => {
+  dev = (await synthesizedEnvironment("dev")).stacks.platform!;
+  prod = (await synthesizedEnvironment("prod")).stacks.platform!;
   withDomain = synthApp(
     parseEnvConfig("dev", {
       ...devConfig,

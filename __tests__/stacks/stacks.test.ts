@@ -10,18 +10,25 @@ import { ServiceRole } from "../../modules/service-role";
 import { createStacks } from "../../stacks";
 import { FcStack } from "../../stacks/fc-stack";
 import { parseEnvConfig } from "../../config/schema";
+import { synthesizedEnvironment, type SharedEnvironment, type SynthesizedEnvironment } from "../helpers/synth-once";
 import { addresses, dataOf, onlyResource, resourcesOf, synthApp, type TfJson } from "../helpers/terraform";
 
-/** Every shipped environment, synthesized once for the whole file. */
-let synthesized: Record<string, ReturnType<typeof synthApp>>;
+/** Every shipped environment, synthesized once per run (shared by the test files). */
+let synthesized: Record<string, SynthesizedEnvironment>;
 let dev: Record<string, TfJson>;
 let prd: Record<string, TfJson>;
 
-beforeAll(() => {
-  synthesized = Object.fromEntries(Object.keys(ENVIRONMENTS).map((name) => [name, synthApp(loadConfig(name))]));
+beforeAll(async () => {
+  const names = Object.keys(ENVIRONMENTS) as SharedEnvironment[];
+  synthesized = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await synthesizedEnvironment(n)])));
   dev = synthesized.dev!.stacks;
   prd = synthesized.prod!.stacks;
 });
+
+/** dev without a state bucket, synthesized at most once for this file. */
+let localStateStacks: Record<string, TfJson> | undefined;
+const localState = () =>
+  (localStateStacks ??= synthApp(parseEnvConfig("sandbox", { ...devConfig, state: undefined })).stacks);
 
 function filesUnder(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -68,13 +75,15 @@ describe("every environment", () => {
     });
     expect(dev.network!.provider.aws![0]!.allowed_account_ids).toEqual(["210987654321"]);
     expect(prd.platform!.provider.aws![0]).toMatchObject({ allowed_account_ids: ["123456789012"] });
-    expect(prd.platform!.terraform.required_providers).toMatchObject({ aws: { source: "hashicorp/aws", version: "6.66.0" } });
+    expect(prd.platform!.terraform.required_providers).toMatchObject({
+      aws: { source: "hashicorp/aws", version: "6.66.0" },
+    });
   });
 });
 
 describe("backends", () => {
   it("when no state bucket is configured, then every stack uses a repo-relative local backend", () => {
-    const { stacks } = synthApp(parseEnvConfig("sandbox", { ...devConfig, state: undefined }));
+    const stacks = localState();
     expect(Object.keys(stacks).sort()).toEqual(["data", "network", "ops", "platform", "services"]);
     expect(stacks.network!.terraform.backend).toEqual({
       local: { path: "../../../terraform-state/sandbox/network.tfstate" },
@@ -288,7 +297,7 @@ describe("cross-stack references", () => {
   });
 
   it("when an environment keeps local state, then platform reads network's local state file", () => {
-    const { stacks } = synthApp(parseEnvConfig("sandbox", { ...devConfig, state: undefined }));
+    const stacks = localState();
     expect(Object.values(dataOf(stacks.platform!, "terraform_remote_state"))).toEqual([
       expect.objectContaining({
         backend: "local",
