@@ -2,6 +2,7 @@ import { AwsProvider } from "@cdktn/provider-aws/lib/provider";
 import { LocalBackend, S3Backend, TerraformElement, TerraformStack } from "cdktn";
 import type { Construct, Node } from "constructs";
 import type { EnvConfig } from "../config";
+import { repairHcl, type TerraformJsonView } from "../modules/lib/hcl-repair";
 
 /** Terraform that has S3-native locking (use_lockfile). */
 export const MIN_TERRAFORM_VERSION = ">= 1.10.0";
@@ -52,6 +53,12 @@ export abstract class FcStack extends TerraformStack {
       // and remote-state lookups from sibling stacks resolve to the same file.
       new LocalBackend(this, { path: `../../../terraform-state/${config.envName}/${id}.tfstate` });
     }
+  }
+
+  /** `cdktn synth --hcl`: cdktn's rendering, repaired where it is known to be wrong (modules/lib/hcl-repair.ts). */
+  override toHclTerraform(): ReturnType<TerraformStack["toHclTerraform"]> {
+    const rendered = super.toHclTerraform();
+    return { ...rendered, hcl: repairHcl(rendered.hcl, this.toTerraform() as TerraformJsonView) };
   }
 
   /** Addresses are the construct path under the stack, snake_cased; collisions are errors, not hashes. */

@@ -1,10 +1,11 @@
 import {
   DataAwsIamPolicyDocument,
+  dataAwsIamPolicyDocumentStatementToHclTerraform,
   dataAwsIamPolicyDocumentStatementToTerraform,
   type DataAwsIamPolicyDocumentStatement,
   type DataAwsIamPolicyDocumentStatementCondition,
 } from "@cdktn/provider-aws/lib/data-aws-iam-policy-document";
-import { Lazy } from "cdktn";
+import { App, Lazy } from "cdktn";
 import type { Construct } from "constructs";
 
 /** One IAM policy statement, in the provider's aws_iam_policy_document shape. */
@@ -42,10 +43,13 @@ export class LazyPolicyDocument {
 
   constructor(scope: Construct, id: string, initial: readonly PolicyStatement[] = []) {
     this.statements.push(...initial);
+    // The mapper the binding itself would apply: for HCL output it marks principals and conditions
+    // as blocks; without it they would be rendered as arguments Terraform rejects.
+    const toConfig = App.of(scope).hclOutput
+      ? dataAwsIamPolicyDocumentStatementToHclTerraform
+      : dataAwsIamPolicyDocumentStatementToTerraform;
     this.document = new DataAwsIamPolicyDocument(scope, id, {
-      statement: Lazy.anyValue({
-        produce: () => this.statements.map((s) => dataAwsIamPolicyDocumentStatementToTerraform(s)),
-      }),
+      statement: Lazy.anyValue({ produce: () => this.statements.map((s) => toConfig(s)) }),
     });
   }
 
