@@ -79,12 +79,16 @@ describe("npm run synth:hcl", () => {
     const validateRoot = join(root, "validate");
     writeFileSync(join(validateRoot, "main.tf.json"), JSON.stringify({ module: modules }));
     writeFileSync(join(validateRoot, "terraform.rc"), cliConfig(mirror));
+    // With a mirror, a CLI configuration of our own; without, the user's (the registry, or their mirrors).
+    const cliConfigFile = mirror ? join(validateRoot, "terraform.rc") : process.env.TF_CLI_CONFIG_FILE;
     const env = {
-      TF_CLI_CONFIG_FILE: join(validateRoot, "terraform.rc"),
+      ...(cliConfigFile ? { TF_CLI_CONFIG_FILE: cliConfigFile } : {}),
       TF_PLUGIN_CACHE_DIR: mkdtempSync(join(tmpdir(), "fc-plugins-")),
     };
     const init = terraform(["init", "-backend=false", "-input=false", "-no-color"], validateRoot, env);
-    expect(init.status, init.stderr).toBe(0);
+    const hint =
+      "no provider: set TF_PLUGIN_MIRROR to a filesystem mirror (.ci/run does) or give terraform registry access";
+    expect(init.status, `${hint}\n${init.stderr}`).toBe(0);
     const validate = terraform(["validate", "-json", "-no-color"], validateRoot, env);
     const errors = (JSON.parse(validate.stdout) as { diagnostics: Diagnostic[] }).diagnostics.filter(
       (d) => d.severity === "error",

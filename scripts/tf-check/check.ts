@@ -87,13 +87,18 @@ export async function checkStacks(inputs: readonly StackInput[], opts: CheckOpti
   mkdirSync(opts.workDir, { recursive: true });
   const cache = join(opts.workDir, "plugin-cache");
   mkdirSync(cache, { recursive: true });
+  // With a mirror, a CLI configuration of our own; without, the user's (the registry, or their mirrors).
   const rc = join(opts.workDir, "terraform.rc");
   writeFileSync(rc, cliConfig(opts.mirror));
+  const cliConfigFile = opts.mirror ? rc : process.env.TF_CLI_CONFIG_FILE;
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
-    TF_CLI_CONFIG_FILE: rc,
+    ...(cliConfigFile ? { TF_CLI_CONFIG_FILE: cliConfigFile } : {}),
     TF_PLUGIN_CACHE_DIR: cache,
+    // Without a lock file, each init would reinstall the provider into the shared cache while other
+    // stacks run from it; with this, inits after the first only link to the cached package.
+    TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE: "true",
     TF_IN_AUTOMATION: "1",
     TF_INPUT: "0",
     CHECKPOINT_DISABLE: "1",

@@ -43,7 +43,10 @@ function dataStubs(accountId: string, region: string, partition = "aws"): Record
 /** An HCL expression for a JSON value (for use inside `${…}`). */
 export function hclLiteral(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(hclLiteral).join(", ")}]`;
-  if (typeof value === "string") return JSON.stringify(value).replace(/\$\{/g, "$${").replace(/%\{/g, "%%{");
+  if (typeof value === "string")
+    return JSON.stringify(value)
+      .replace(/\$\{/g, () => "$${")
+      .replace(/%\{/g, "%%{");
   return String(value);
 }
 
