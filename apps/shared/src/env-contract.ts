@@ -177,8 +177,6 @@ export interface ServiceEnvSettings {
     readonly database: string;
     readonly ssl: boolean;
   };
-  /** @default - no tracing variables (the SDK never loads) */
-  readonly tracing?: { readonly serviceName: string; readonly sampleRatio: number };
   /** Further plain variables of this service (config `environment`); never a contract variable. @default - none */
   readonly extra?: Readonly<Record<string, string>>;
 }
@@ -226,14 +224,6 @@ export function serviceEnvironment(s: ServiceEnvSettings): Record<string, string
       MYSQL_SSL: String(s.database.ssl),
     });
   }
-  if (s.tracing) {
-    Object.assign(env, {
-      [OTEL_ENDPOINT_ENV]: OTLP_SIDECAR_ENDPOINT,
-      [OTEL_SERVICE_NAME_ENV]: s.tracing.serviceName,
-      TRACES_SAMPLE_RATIO: String(s.tracing.sampleRatio),
-      XRAY_SAMPLING_ENDPOINT: XRAY_SAMPLING_SIDECAR_ENDPOINT,
-    });
-  }
   for (const [name, value] of Object.entries(s.extra ?? {})) {
     if (Object.hasOwn(CONTRACT, name) || name in env) {
       throw new EnvContractError(
@@ -242,16 +232,38 @@ export function serviceEnvironment(s: ServiceEnvSettings): Record<string, string
     }
     env[name] = value;
   }
+  checkAll(env, s.connectsTo ?? {});
+  return env;
+}
+
+/**
+ * What a service with the ADOT collector sidecar reads: where to send spans, its name in X-Ray, the
+ * fallback ratio and the collector's awsproxy for X-Ray's sampling rules.
+ */
+export function tracingEnvironment(t: {
+  readonly serviceName: string;
+  readonly sampleRatio: number;
+}): Record<string, string> {
+  const env = {
+    [OTEL_ENDPOINT_ENV]: OTLP_SIDECAR_ENDPOINT,
+    [OTEL_SERVICE_NAME_ENV]: t.serviceName,
+    TRACES_SAMPLE_RATIO: String(t.sampleRatio),
+    XRAY_SAMPLING_ENDPOINT: XRAY_SAMPLING_SIDECAR_ENDPOINT,
+  };
+  checkAll(env, {});
+  return env;
+}
+
+function checkAll(env: Readonly<Record<string, string>>, connectsTo: Readonly<Record<string, string>>): void {
   for (const [name, value] of Object.entries(env)) {
     if ((SECRET_ENV_NAMES as readonly string[]).includes(name)) {
       throw new EnvContractError(`${name}: a secret; it goes in the task definition's secrets, never environment`);
     }
     const schema = Object.hasOwn(CONTRACT, name)
       ? CONTRACT[name as ContractEnvName]
-      : name.endsWith("_URL") && Object.values(s.connectsTo ?? {}).includes(value)
+      : Object.keys(connectsTo).some((target) => serviceUrlEnvName(target) === name)
         ? serviceUrlSchema
         : undefined;
     if (schema) check(name, schema, value);
   }
-  return env;
 }
