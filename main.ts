@@ -2,6 +2,7 @@ import { mkdtempSync, renameSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
 import { App } from "cdktn";
 import { assertStateSurvivesCi, ConfigError, ENVIRONMENTS, envNameFrom, loadConfig, type EnvConfig } from "./config";
+import { EnvContractError } from "./apps/shared/src/env-contract";
 import { PropError } from "./modules/lib/validate";
 import { createStacks } from "./stacks";
 
@@ -52,7 +53,7 @@ export function main(env: NodeJS.ProcessEnv = process.env, environments = ENVIRO
     console.log(`synthesized environment "${envName}" into ${cliOutdir ?? "cdktf.out"}`);
     return 0;
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof PropError) {
+    if (error instanceof ConfigError || error instanceof PropError || error instanceof EnvContractError) {
       console.error(error.message);
       return 1;
     }

@@ -320,6 +320,16 @@ const checkedEnvConfigSchema = envConfigSchema.superRefine((c, ctx) => {
     ctx.addIssue({ code: "custom", path: [...p.path], input: p.value, message: p.message });
   }
   demoRoutesProblems(c, ctx);
+  const publicServices = Object.values(c.services).filter((s) => s.exposure === "public");
+  if (c.platform.loadBalancer !== undefined && publicServices.length === 0) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["platform", "loadBalancer"],
+      input: c.platform.loadBalancer,
+      message:
+        'no service is "public": an ALB would route nowhere; remove platform.loadBalancer and platform.waf, or expose a service',
+    });
+  }
   if (c.ops.experiments !== undefined && !c.fis.enabled) {
     ctx.addIssue({
       code: "custom",

@@ -335,10 +335,11 @@ const internalService = z
   })
   .superRefine(serviceProblems);
 
-const commonSchema = z.strictObject(commonKeys);
+/** The settings both exposures share, as parsed. */
+type CommonServiceSettings = z.output<z.ZodObject<typeof commonKeys>>;
 
 /** Checks inside one service (those between services run on the whole environment). */
-function serviceProblems(s: z.output<typeof commonSchema>, ctx: z.RefinementCtx): void {
+function serviceProblems(s: CommonServiceSettings, ctx: z.RefinementCtx): void {
   const issue = (path: PropertyKey[], input: unknown, message: string) =>
     ctx.addIssue({ code: "custom", path, input, message });
   if ((s.app === undefined) === (s.image === undefined)) {
