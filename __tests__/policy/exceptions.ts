@@ -128,7 +128,7 @@ export const EXCEPTIONS: readonly PolicyException[] = [
   {
     rule: "ALB-06",
     covers: "the internet-facing application load balancer of the platform stack",
-    reason: "The ALB is the public entry to the caller by design; WAF-01, SG-01 and LSN-* guard it instead.",
+    reason: "The ALB is the public entry to the public services by design; WAF-01, SG-01 and LSN-* guard it instead.",
     matches: (v) => v.stack === "platform" && (v.resource.type === "aws_lb" || v.resource.type === "aws_alb"),
   },
   {
