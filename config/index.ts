@@ -28,8 +28,8 @@ export function environmentNames(dir: string = CONFIG_DIR): string[] {
  * Loads `config/<name>.ts`'s default export. Under tsx (npm scripts, cdktn) `require` compiles
  * TypeScript itself; elsewhere (vitest) tsx's API does it.
  */
-function loadEnvironmentFile(name: string): unknown {
-  const file = join(CONFIG_DIR, `${name}.ts`);
+function loadEnvironmentFile(dir: string, name: string): unknown {
+  const file = join(dir, `${name}.ts`);
   let mod: { default?: unknown };
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- environments are found at run time
@@ -44,34 +44,33 @@ function loadEnvironmentFile(name: string): unknown {
     mod = tsx.require(file, __filename);
   }
   if (mod.default === undefined) {
-    throw new ConfigError(`config/${name}.ts: expected a default export with the environment's settings`);
+    throw new ConfigError(`${file}: expected a default export with the environment's settings`);
   }
   return mod.default;
 }
 
 /**
- * Every environment's raw settings by name, each loaded on first read (so one environment's synth
- * never loads the others).
+ * The raw settings of every `<env>.ts` in `dir` by name, each loaded on first read (so one
+ * environment's synth never loads the others).
  */
-export const ENVIRONMENTS: Readonly<Record<string, unknown>> = Object.freeze(
-  Object.defineProperties(
-    {},
-    Object.fromEntries(
-      environmentNames().map((name) => {
-        let value: unknown;
-        let loaded = false;
-        const get = () => {
-          if (!loaded) {
-            value = loadEnvironmentFile(name);
-            loaded = true;
-          }
-          return value;
-        };
-        return [name, { get, enumerable: true }];
-      }),
-    ),
-  ) as Record<string, unknown>,
-);
+export function environmentsIn(dir: string): Readonly<Record<string, unknown>> {
+  const entries = environmentNames(dir).map((name) => {
+    let value: unknown;
+    let loaded = false;
+    const get = () => {
+      if (!loaded) {
+        value = loadEnvironmentFile(dir, name);
+        loaded = true;
+      }
+      return value;
+    };
+    return [name, { get, enumerable: true }] as const;
+  });
+  return Object.freeze(Object.defineProperties({}, Object.fromEntries(entries)) as Record<string, unknown>);
+}
+
+/** This repository's environments: config/<env>.ts. */
+export const ENVIRONMENTS: Readonly<Record<string, unknown>> = environmentsIn(CONFIG_DIR);
 
 /** Reads FC_ENV (default dev); an unknown name is a ConfigError listing the known ones. */
 export function envNameFrom(env: NodeJS.ProcessEnv): string {

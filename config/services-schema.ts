@@ -489,7 +489,7 @@ export function servicesProblems(env: ServicesEnvironment): ServicesProblem[] {
     const full = `${env.namePrefix}-${name}`;
     if (full.length + LONGEST_ROLE_SUFFIX.length > NAME_LIMITS.role) {
       add(
-        [],
+        [name],
         name,
         `makes the IAM role name "${full}${LONGEST_ROLE_SUFFIX}" longer than ${NAME_LIMITS.role} characters; shorten the service name`,
       );
@@ -525,7 +525,7 @@ export function servicesProblems(env: ServicesEnvironment): ServicesProblem[] {
     const tg = `${full}-green`;
     if (tg.length > NAME_LIMITS.targetGroup) {
       add(
-        [],
+        [name],
         name,
         `makes the target group name "${tg}" longer than ${NAME_LIMITS.targetGroup} characters (ALB limit); shorten the service name or namePrefix`,
       );

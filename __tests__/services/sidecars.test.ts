@@ -365,7 +365,10 @@ describe("config: logging, Logstash, tracing and fis", () => {
   });
 
   it("when tracing is true, then it is on with the X-Ray defaults (reservoir 1/s, 5 %)", () => {
-    expect(withService({ tracing: true })().services.caller!.tracing).toEqual({ reservoirPerSecond: 1, fixedRate: 0.05 });
+    expect(withService({ tracing: true })().services.caller!.tracing).toEqual({
+      reservoirPerSecond: 1,
+      fixedRate: 0.05,
+    });
     expect(withService({ tracing: false })().services.caller!.tracing).toBeUndefined();
     expect(withService({ tracing: { fixedRate: 2 } })).toThrow(/services\.caller\.tracing\.fixedRate: got 2/);
   });
