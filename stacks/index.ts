@@ -1,6 +1,7 @@
 import type { Construct } from "constructs";
 import type { EnvConfig } from "../config";
 import { DataStack } from "./data";
+import { applyMoves, MOVES } from "./moved";
 import { NetworkStack } from "./network";
 import { OpsStack } from "./ops";
 import { PlatformStack } from "./platform";
@@ -26,5 +27,8 @@ export function createStacks(scope: Construct, config: EnvConfig): EnvironmentSt
   const data = new DataStack(scope, "data", { config, network, platform });
   const services = new ServicesStack(scope, "services", { config, network, platform, data });
   const ops = new OpsStack(scope, "ops", { config, platform, data, services });
+  for (const stack of [state, network, platform, data, services, ops]) {
+    if (stack) applyMoves(stack, MOVES[stack.node.id] ?? []);
+  }
   return { state, network, platform, data, services, ops };
 }
