@@ -1,6 +1,7 @@
 // Hand-built stack JSON for every rule: a deliberately bad resource the rule must catch, and a
 // good one it must pass (and count as checked). Shapes follow what CDKTF synthesizes.
 import { loadConfig } from "../../config";
+import { decimalGreaterThanRegex } from "../../modules/lib/decimal-regex";
 import { Environment, type Block, type StackJson } from "./tf";
 
 export interface Fixture {
@@ -179,6 +180,74 @@ const tlsOnly = (b: string): Resources => ({
           condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
         },
       ],
+    },
+  },
+});
+/** TLS-only plus the four denies SecureBucket writes so that only the bucket's key is used. */
+const ownKeyOnly = (b: string): Resources => {
+  const deny = (sid: string, condition: Block[]) => ({
+    sid,
+    effect: "Deny",
+    actions: ["s3:PutObject"],
+    resources: [`\${aws_s3_bucket.${b}.arn}/*`],
+    principals: [{ type: "*", identifiers: ["*"] }],
+    condition,
+  });
+  const sse = "s3:x-amz-server-side-encryption";
+  const sseKey = "s3:x-amz-server-side-encryption-aws-kms-key-id";
+  const statement = [
+    ...(tlsOnly(b).aws_iam_policy_document![b]!.statement as Block[]),
+    deny("DenyOtherEncryption", [
+      { test: "Null", variable: sse, values: ["false"] },
+      { test: "StringNotEquals", variable: sse, values: ["aws:kms"] },
+    ]),
+    deny("DenyKmsWithoutThisKey", [
+      { test: "Null", variable: sse, values: ["false"] },
+      { test: "Null", variable: sseKey, values: ["true"] },
+    ]),
+    deny("DenyOtherKmsKeys", [
+      { test: "Null", variable: sseKey, values: ["false"] },
+      { test: "StringNotEquals", variable: sseKey, values: ["${aws_kms_key.k.arn}"] },
+    ]),
+    deny("DenyCustomerProvidedKeys", [
+      { test: "Null", variable: "s3:x-amz-server-side-encryption-customer-algorithm", values: ["false"] },
+    ]),
+  ];
+  return { aws_iam_policy_document: { [b]: { statement } } };
+};
+/** A BLOCK-mode web ACL with AWS's common rule set, as WebAcl writes it. */
+const webAcl = (commonOverride: Block[] | undefined, extraRules: Block[]): Fixture =>
+  one({
+    aws_wafv2_web_acl: {
+      acl: {
+        scope: "REGIONAL",
+        rule: [
+          {
+            name: "AWSManagedRulesCommonRuleSet",
+            priority: 1,
+            override_action: { none: {} },
+            statement: {
+              managed_rule_group_statement: {
+                name: "AWSManagedRulesCommonRuleSet",
+                vendor_name: "AWS",
+                ...(commonOverride ? { rule_action_override: commonOverride } : {}),
+              },
+            },
+          },
+          ...extraRules,
+        ],
+      },
+    },
+  });
+const contentLengthRule = (limit: number): Block => ({
+  name: "body-over-app-limit",
+  priority: 2,
+  action: { block: {} },
+  statement: {
+    regex_match_statement: {
+      regex_string: decimalGreaterThanRegex(limit),
+      field_to_match: { single_header: { name: "content-length" } },
+      text_transformation: [{ priority: 0, type: "NONE" }],
     },
   },
 });
@@ -536,6 +605,11 @@ export const CASES: Readonly<Record<string, RuleCase>> = {
   "S3-04": { bad: bucket("aws_s3_bucket_policy"), good: bucket() },
   "S3-05": { bad: bucket("aws_s3_bucket_ownership_controls"), good: bucket() },
   "S3-06": { bad: bucket("aws_s3_bucket_lifecycle_configuration"), good: bucket() },
+  // TLS-only policy: SSE-S3, aws/s3 and foreign keys all pass; with the four denies only the key does.
+  "S3-07": {
+    bad: bucket(),
+    good: one({ aws_s3_bucket: { b: { bucket: "fc-dev-b" } }, ...bucketParts("b") }, ownKeyOnly("b")),
+  },
   "LOG-01": {
     bad: one({ aws_cloudwatch_log_group: { g: { name: "/x", kms_key_id: "${aws_kms_key.k.arn}" } } }),
     good: one({
@@ -703,6 +777,11 @@ export const CASES: Readonly<Record<string, RuleCase>> = {
     // dev enables FIS (issue 10): the bad case turns it off explicitly.
     bad: { ...one(task([goodContainer], { enable_fault_injection: true })), config: { fis: { enabled: false } } },
     good: { ...one(task([goodContainer], { enable_fault_injection: true })), config: { fis: { enabled: true } } },
+  },
+  "X-09": {
+    // The group's own 8 KB size rule blocks; no rule at the apps' 16 KiB.
+    bad: webAcl(undefined, []),
+    good: webAcl([{ name: "SizeRestrictions_BODY", action_to_use: { count: {} } }], [contentLengthRule(16_384)]),
   },
   "X-08": {
     // A collector that publishes 4318 while the task's group admits 4318 from the VPC.

@@ -8,6 +8,7 @@ import {
   isScopedByCondition,
   isWildcardAction,
   parsePolicy,
+  statementApplies,
   type ParsedPolicy,
   type Statement,
 } from "./iam";
@@ -37,7 +38,7 @@ import {
   ruleLabel,
   securityGroupRules,
 } from "./sg";
-import { asNumber, block, blocks, isFalse, isRecord, isToken, isTrue, sameResource, type Resource } from "./tf";
+import { asNumber, block, blocks, isFalse, isRecord, isToken, isTrue, sameResource, type Block, type Resource } from "./tf";
 
 /** FireLens's forward input; nothing may reach it (ARCHITECTURE.md, Logs). */
 export const FIRELENS_PORT = 24224;
@@ -149,6 +150,41 @@ const identity = (ctx: RuleContext) => policiesIn(ctx, IDENTITY_POLICIES, true);
 /** S3 companion resources (aws_s3_bucket_*) in any stack that name this bucket. */
 function companions(ctx: RuleContext, bucket: Resource, type: string): Resource[] {
   return ctx.env.attachedTo(type, "bucket", bucket);
+}
+
+/** Another account's or AWS's key: what an upload naming a foreign key would carry. */
+const FOREIGN_KEY = "arn:aws:kms:eu-west-1:111122223333:key/00000000-0000-0000-0000-000000000000";
+
+/**
+ * Uploads a KMS bucket must accept and refuse, simulated against its policy's Deny statements.
+ * Terraform's S3 backend sends no encryption header for state and lock-file writes when neither
+ * `encrypt` nor `kms_key_id` is set (internal/backend/remote-state/s3/client.go, put and
+ * lockWithFile); Firehose names the key it was given.
+ */
+function ownKeyProblem(statements: readonly Statement[], key: string): string | undefined {
+  const sse = "s3:x-amz-server-side-encryption";
+  const sseKey = "s3:x-amz-server-side-encryption-aws-kms-key-id";
+  const cases: { what: string; context: Record<string, string>; allowed: boolean }[] = [
+    { what: "an upload without encryption headers (state, lock file)", context: {}, allowed: true },
+    { what: "an upload naming aws:kms with the bucket's key", context: { [sse]: "aws:kms", [sseKey]: key }, allowed: true },
+    { what: "an SSE-S3 (AES256) upload", context: { [sse]: "AES256" }, allowed: false },
+    { what: "an aws:kms upload without a key id (aws/s3)", context: { [sse]: "aws:kms" }, allowed: false },
+    { what: "an aws:kms upload with another key", context: { [sse]: "aws:kms", [sseKey]: FOREIGN_KEY }, allowed: false },
+    { what: "an aws:kms upload with a key alias", context: { [sse]: "aws:kms", [sseKey]: "alias/aws/s3" }, allowed: false },
+    {
+      what: "an SSE-C upload",
+      context: { "s3:x-amz-server-side-encryption-customer-algorithm": "AES256" },
+      allowed: false,
+    },
+  ];
+  const wrong = cases.filter(({ context, allowed }) => {
+    const request = { ...context, "aws:SecureTransport": "true" };
+    const denied = statements.some((s) => statementApplies(s, "Deny", "s3:PutObject", request));
+    return denied === allowed;
+  });
+  return wrong.length === 0
+    ? undefined
+    : wrong.map((c) => `${c.what} is ${c.allowed ? "denied" : "not denied"}`).join("; ");
 }
 
 function listenersOf(ctx: RuleContext, lb: Resource): Resource[] {
@@ -989,6 +1025,29 @@ export const RULES: readonly Rule[] = [
           : "no lifecycle configuration",
       ),
   },
+  {
+    id: "S3-07",
+    title: "S3 KMS buckets take uploads under their own key only, and without an encryption header",
+    checkov: [],
+    trivy: [],
+    securityHub: [],
+    check: (_s, ctx) =>
+      eachResource(ctx, "aws_s3_bucket", (b) => {
+        const enc = companions(ctx, b, "aws_s3_bucket_server_side_encryption_configuration")[0];
+        const byDefault = blocks(enc?.body.rule).flatMap((r) => blocks(r.apply_server_side_encryption_by_default))[0];
+        if (!byDefault || !String(byDefault.sse_algorithm).startsWith("aws:kms")) return undefined;
+        const key = String(byDefault.kms_master_key_id);
+        const statements = companions(ctx, b, "aws_s3_bucket_policy").flatMap((p) => {
+          const parsed = parsePolicy(ctx.env, p.stack, p.body.policy);
+          return parsed.ok ? parsed.statements : [];
+        });
+        try {
+          return ownKeyProblem(statements, key);
+        } catch (error) {
+          return `cannot simulate the bucket policy: ${(error as Error).message}`;
+        }
+      }),
+  },
   // ── Logs ─────────────────────────────────────────────────────────────────
   {
     id: "LOG-01",
@@ -1403,7 +1462,56 @@ export const RULES: readonly Rule[] = [
       });
     },
   },
+  {
+    id: "X-09",
+    title: "WAF lets through every body the apps accept, and refuses a Content-Length above their limit",
+    checkov: [],
+    trivy: [],
+    securityHub: [],
+    check: (_s, ctx) => {
+      const limits = allContainers(ctx.env)
+        .filter(({ container }) => isAppContainer(container))
+        .map(({ container }) => appSetting(container, "BODY_LIMIT_BYTES", APP_DEFAULTS.bodyLimitBytes));
+      const maxBody = limits.length > 0 ? Math.max(...limits) : APP_DEFAULTS.bodyLimitBytes;
+      return eachResource(ctx, "aws_wafv2_web_acl", (acl) => wafBodyProblem(blocks(acl.body.rule), maxBody));
+    },
+  },
 ];
+
+/** WAF receives at most this much of a body from an ALB; SizeRestrictions_BODY matches above it. */
+const ALB_WAF_BODY_BYTES = 8192;
+
+function wafBodyProblem(rules: readonly Block[], maxBody: number): string | undefined {
+  const problems: string[] = [];
+  const common = rules.find(
+    (r) => block(block(r.statement)?.managed_rule_group_statement)?.name === "AWSManagedRulesCommonRuleSet",
+  );
+  if (common && maxBody > ALB_WAF_BODY_BYTES) {
+    const group = block(block(common.statement)?.managed_rule_group_statement)!;
+    const counted =
+      block(common.override_action)?.count !== undefined ||
+      blocks(group.rule_action_override).some(
+        (o) => o.name === "SizeRestrictions_BODY" && block(o.action_to_use)?.count !== undefined,
+      );
+    if (!counted) {
+      problems.push(`SizeRestrictions_BODY blocks bodies over ${ALB_WAF_BODY_BYTES} bytes; the apps accept ${maxBody}`);
+    }
+  }
+  const lengthRules = rules.flatMap((r) => {
+    const regex = block(block(r.statement)?.regex_match_statement);
+    const header = block(block(regex?.field_to_match)?.single_header)?.name;
+    return regex && String(header).toLowerCase() === "content-length"
+      ? [{ name: String(r.name), blocks: block(r.action)?.block !== undefined, re: new RegExp(String(regex.regex_string)) }]
+      : [];
+  });
+  for (const r of lengthRules.filter((l) => l.blocks && l.re.test(String(maxBody)))) {
+    problems.push(`rule ${r.name} blocks a Content-Length of ${maxBody}, which the apps accept`);
+  }
+  if (!lengthRules.some((l) => l.re.test(String(maxBody + 1)) && !l.re.test(String(maxBody)))) {
+    problems.push(`no rule matches a Content-Length above the apps' limit (${maxBody} bytes)`);
+  }
+  return problems.length === 0 ? undefined : problems.join("; ");
+}
 
 /** Ports a mapping publishes: containerPort, hostPort, or every port of a containerPortRange. */
 function mappedPorts(m: { containerPort?: number; hostPort?: number; containerPortRange?: string }): number[] {
