@@ -132,6 +132,26 @@ const db = (over: Block, env: "dev" | "prod" = "dev"): Fixture => ({
   env,
 });
 
+/** A prod cluster with a writer (tier 0) and a reader whose AZ is `readerAz`. */
+const auroraPair = (readerAz: string | undefined): Fixture => ({
+  stacks: {
+    data: {
+      resource: {
+        aws_rds_cluster: { aurora: goodDb },
+        aws_rds_cluster_instance: {
+          reader_0: { cluster_identifier: "${aws_rds_cluster.aurora.id}", promotion_tier: 0 },
+          reader_1: {
+            cluster_identifier: "${aws_rds_cluster.aurora.id}",
+            promotion_tier: 1,
+            ...(readerAz ? { availability_zone: readerAz } : {}),
+          },
+        },
+      },
+    },
+  },
+  env: "prod",
+});
+
 const bucketParts = (b: string): Resources => ({
   aws_s3_bucket_public_access_block: {
     [b]: {
@@ -564,6 +584,10 @@ export const CASES: Readonly<Record<string, RuleCase>> = {
   "EC-05": { bad: rg({ snapshot_retention_limit: 0 }), good: rg({}) },
   "EC-06": { bad: rg({ auto_minor_version_upgrade: "false" }), good: rg({ auto_minor_version_upgrade: "true" }) },
   "EC-07": { bad: rg({ subnet_group_name: undefined }), good: rg({}) },
+  "EC-08": {
+    bad: rg({ engine_version: "8.0", auto_minor_version_upgrade: "true" }, "prod"),
+    good: rg({ engine_version: "8.0", auto_minor_version_upgrade: "true", lifecycle: { prevent_destroy: true } }, "prod"),
+  },
   "RDS-01": { bad: db({ storage_encrypted: false }), good: db({}) },
   "RDS-02": { bad: db({ iam_database_authentication_enabled: false }), good: db({}) },
   "RDS-03": { bad: db({ backup_retention_period: 1 }), good: db({}) },
@@ -573,6 +597,12 @@ export const CASES: Readonly<Record<string, RuleCase>> = {
     good: one({ aws_rds_cluster_instance: { i: { publicly_accessible: false } } }),
   },
   "RDS-06": { bad: db({ enabled_cloudwatch_logs_exports: ["error"] }), good: db({}) },
+  "RDS-07": {
+    bad: auroraPair(undefined),
+    good: auroraPair(
+      '${element(sort(setsubtract(["eu-west-1a", "eu-west-1b"], [aws_rds_cluster_instance.reader_0.availability_zone])), 0)}',
+    ),
+  },
   "FH-01": {
     bad: one({
       aws_kinesis_firehose_delivery_stream: {

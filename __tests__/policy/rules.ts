@@ -811,6 +811,25 @@ export const RULES: readonly Rule[] = [
         !g.body.subnet_group_name || g.body.subnet_group_name === "default" ? "default subnet group" : undefined,
       ),
   },
+  {
+    id: "EC-08",
+    title: "ElastiCache in prod: an automatic minor upgrade cannot turn into a replacement (prevent_destroy)",
+    checkov: [],
+    trivy: [],
+    securityHub: [],
+    // The provider reads engine_version back as the running "major.minor" and forces replacement when
+    // the configuration names a lower one (internal/service/elasticache/engine_version.go,
+    // engineVersionForceNewOnDowngrade); "<major>.x" is accepted only for Redis 6.
+    check: (_s, ctx) =>
+      eachResource(ctx, "aws_elasticache_replication_group", (g) => {
+        if (!isProduction(ctx) || isFalse(g.body.auto_minor_version_upgrade) || g.body.engine_version === undefined) {
+          return undefined;
+        }
+        return isTrue(block(g.body.lifecycle)?.prevent_destroy)
+          ? undefined
+          : `engine_version ${String(g.body.engine_version)} is pinned with automatic minor upgrades on, and nothing refuses the replacement a later upgrade would plan`;
+      }),
+  },
   // ── Aurora ───────────────────────────────────────────────────────────────
   {
     id: "RDS-01",
@@ -891,6 +910,31 @@ export const RULES: readonly Rule[] = [
         const missing = wanted.filter((w) => !exported.includes(w));
         if (exported.length === 0) return "enabled_cloudwatch_logs_exports is empty";
         return missing.length === 0 ? undefined : `log exports missing: ${missing.join(", ")}`;
+      }),
+  },
+  {
+    id: "RDS-07",
+    title: "Aurora in prod: a reader pinned to an AZ other than the writer's",
+    checkov: [],
+    trivy: [],
+    securityHub: ["RDS.15"],
+    check: (_s, ctx) =>
+      eachResource(ctx, "aws_rds_cluster", (c) => {
+        if (!isProduction(ctx)) return undefined;
+        const instances = ctx.env
+          .attachedTo("aws_rds_cluster_instance", "cluster_identifier", c)
+          .sort((a, b) => (asNumber(a.body.promotion_tier) ?? 0) - (asNumber(b.body.promotion_tier) ?? 0));
+        const [writer, ...readers] = instances;
+        if (!writer || readers.length === 0) return "no reader instance (nothing to fail over to)";
+        const writerAz = `${writer.address}.availability_zone`;
+        const spread = (r: Resource): boolean => {
+          const az = r.body.availability_zone;
+          if (typeof az !== "string") return false;
+          if (!isToken(az)) return typeof writer.body.availability_zone === "string" && az !== writer.body.availability_zone;
+          return az.includes("setsubtract(") && az.includes(writerAz);
+        };
+        const loose = readers.filter((r) => !spread(r)).map((r) => r.address);
+        return loose.length === 0 ? undefined : `readers may share the writer's AZ: ${loose.join(", ")}`;
       }),
   },
   // ── Firehose ─────────────────────────────────────────────────────────────
