@@ -137,7 +137,7 @@ describe("cache engine upgrade (real terraform plan)", () => {
 
   beforeAll(async () => {
     dirs.push(workspace(pinned), workspace(upgraded));
-    [stillPinned, bumped] = await Promise.all(dirs.map(plan));
+    [stillPinned, bumped] = (await Promise.all(dirs.map(plan))) as [typeof stillPinned, typeof bumped];
   }, 120_000);
 
   afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));

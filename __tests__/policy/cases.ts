@@ -2,6 +2,8 @@
 // good one it must pass (and count as checked). Shapes follow what CDKTF synthesizes.
 import { loadConfig } from "../../config";
 import { decimalGreaterThanRegex } from "../../modules/lib/decimal-regex";
+import { hostSources } from "../../modules/lib/fis-sources";
+import { planSubnets } from "../../modules/lib/subnet-plan";
 import { Environment, type Block, type StackJson } from "./tf";
 
 export interface Fixture {
@@ -271,6 +273,43 @@ const contentLengthRule = (limit: number): Block => ({
     },
   },
 });
+/** A FIS template running `actionId` with `parameters`, its role granted `actions`. */
+const fisTemplate = (actionId: string, actions: string[], parameters: Block[] = []): Fixture =>
+  one(
+    {
+      aws_iam_role: { fis: { name: "fc-dev-fis-x", assume_role_policy: "{}" } },
+      aws_iam_role_policy: {
+        fis: { role: "${aws_iam_role.fis.name}", policy: "${data.aws_iam_policy_document.fis.json}" },
+      },
+      aws_fis_experiment_template: {
+        x: {
+          description: "x",
+          role_arn: "${aws_iam_role.fis.arn}",
+          action: [{ name: "x", action_id: actionId, parameter: parameters, target: { key: "Tasks", value: "Tasks" } }],
+        },
+      },
+    },
+    { aws_iam_policy_document: { fis: { statement: [{ actions, resources: ["*"] }] } } },
+  );
+const devPrivateSubnets = planSubnets(loadConfig("dev").network).privateSubnetCidrs;
+const dashboard = (stat: string): Fixture =>
+  one({
+    aws_cloudwatch_dashboard: {
+      d: {
+        dashboard_name: "x",
+        dashboard_body: JSON.stringify({
+          widgets: [
+            {
+              type: "metric",
+              properties: {
+                metrics: [["AWS/ECS", "TargetResponseTime", "TargetDiscoveryName", "responder", { stat }]],
+              },
+            },
+          ],
+        }),
+      },
+    },
+  });
 /** A bucket with all its companions except `without`. */
 const bucket = (without?: string, over: Resources = {}): Fixture => {
   const parts = bucketParts("b");
@@ -586,7 +625,10 @@ export const CASES: Readonly<Record<string, RuleCase>> = {
   "EC-07": { bad: rg({ subnet_group_name: undefined }), good: rg({}) },
   "EC-08": {
     bad: rg({ engine_version: "8.0", auto_minor_version_upgrade: "true" }, "prod"),
-    good: rg({ engine_version: "8.0", auto_minor_version_upgrade: "true", lifecycle: { prevent_destroy: true } }, "prod"),
+    good: rg(
+      { engine_version: "8.0", auto_minor_version_upgrade: "true", lifecycle: { prevent_destroy: true } },
+      "prod",
+    ),
   },
   "RDS-01": { bad: db({ storage_encrypted: false }), good: db({}) },
   "RDS-02": { bad: db({ iam_database_authentication_enabled: false }), good: db({}) },
@@ -813,6 +855,21 @@ export const CASES: Readonly<Record<string, RuleCase>> = {
     bad: webAcl(undefined, []),
     good: webAcl([{ name: "SizeRestrictions_BODY", action_to_use: { count: {} } }], [contentLengthRule(16_384)]),
   },
+  "X-10": {
+    // The Aurora failover role as it was: FIS also resolves the cluster through the tagging API.
+    bad: fisTemplate("aws:rds:failover-db-cluster", ["rds:FailoverDBCluster", "rds:DescribeDBClusters"]),
+    good: fisTemplate("aws:rds:failover-db-cluster", [
+      "rds:FailoverDBCluster",
+      "rds:DescribeDBClusters",
+      "tag:GetResources",
+    ]),
+  },
+  "X-11": {
+    // The whole VPC CIDR: replies to the ALB (public subnets) and DNS (VPC base + 2) are delayed too.
+    bad: fisTemplate("aws:ecs:task-network-latency", [], [{ key: "sources", value: "10.20.0.0/16" }]),
+    good: fisTemplate("aws:ecs:task-network-latency", [], [{ key: "sources", value: hostSources(devPrivateSubnets)! }]),
+  },
+  "X-12": { bad: dashboard("p95"), good: dashboard("Average") },
   "X-08": {
     // A collector that publishes 4318 while the task's group admits 4318 from the VPC.
     bad: one({

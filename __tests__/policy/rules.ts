@@ -2,6 +2,8 @@
 // cross-resource rules. A rule applies to every resource of its type in any stack, so stacks that
 // land later are covered without touching this file. Ids: CKV = Checkov, AVD = Trivy, SH = AWS
 // Security Hub FSBP; an empty list means no scanner has that check.
+import { cidrsOverlap, parseCidr } from "../../modules/lib/cidr";
+import { planSubnets } from "../../modules/lib/subnet-plan";
 import { mappingCovers, type ContainerDefinition } from "./containers";
 import {
   hasWildcardPrincipal,
@@ -38,7 +40,18 @@ import {
   ruleLabel,
   securityGroupRules,
 } from "./sg";
-import { asNumber, block, blocks, isFalse, isRecord, isToken, isTrue, sameResource, type Block, type Resource } from "./tf";
+import {
+  asNumber,
+  block,
+  blocks,
+  isFalse,
+  isRecord,
+  isToken,
+  isTrue,
+  sameResource,
+  type Block,
+  type Resource,
+} from "./tf";
 
 /** FireLens's forward input; nothing may reach it (ARCHITECTURE.md, Logs). */
 export const FIRELENS_PORT = 24224;
@@ -166,11 +179,23 @@ function ownKeyProblem(statements: readonly Statement[], key: string): string | 
   const sseKey = "s3:x-amz-server-side-encryption-aws-kms-key-id";
   const cases: { what: string; context: Record<string, string>; allowed: boolean }[] = [
     { what: "an upload without encryption headers (state, lock file)", context: {}, allowed: true },
-    { what: "an upload naming aws:kms with the bucket's key", context: { [sse]: "aws:kms", [sseKey]: key }, allowed: true },
+    {
+      what: "an upload naming aws:kms with the bucket's key",
+      context: { [sse]: "aws:kms", [sseKey]: key },
+      allowed: true,
+    },
     { what: "an SSE-S3 (AES256) upload", context: { [sse]: "AES256" }, allowed: false },
     { what: "an aws:kms upload without a key id (aws/s3)", context: { [sse]: "aws:kms" }, allowed: false },
-    { what: "an aws:kms upload with another key", context: { [sse]: "aws:kms", [sseKey]: FOREIGN_KEY }, allowed: false },
-    { what: "an aws:kms upload with a key alias", context: { [sse]: "aws:kms", [sseKey]: "alias/aws/s3" }, allowed: false },
+    {
+      what: "an aws:kms upload with another key",
+      context: { [sse]: "aws:kms", [sseKey]: FOREIGN_KEY },
+      allowed: false,
+    },
+    {
+      what: "an aws:kms upload with a key alias",
+      context: { [sse]: "aws:kms", [sseKey]: "alias/aws/s3" },
+      allowed: false,
+    },
     {
       what: "an SSE-C upload",
       context: { "s3:x-amz-server-side-encryption-customer-algorithm": "AES256" },
@@ -930,7 +955,8 @@ export const RULES: readonly Rule[] = [
         const spread = (r: Resource): boolean => {
           const az = r.body.availability_zone;
           if (typeof az !== "string") return false;
-          if (!isToken(az)) return typeof writer.body.availability_zone === "string" && az !== writer.body.availability_zone;
+          if (!isToken(az))
+            return typeof writer.body.availability_zone === "string" && az !== writer.body.availability_zone;
           return az.includes("setsubtract(") && az.includes(writerAz);
         };
         const loose = readers.filter((r) => !spread(r)).map((r) => r.address);
@@ -1520,7 +1546,128 @@ export const RULES: readonly Rule[] = [
       return eachResource(ctx, "aws_wafv2_web_acl", (acl) => wafBodyProblem(blocks(acl.body.rule), maxBody));
     },
   },
+  {
+    id: "X-10",
+    title: "FIS experiment roles hold every permission the FIS actions reference lists for their action",
+    checkov: [],
+    trivy: [],
+    securityHub: [],
+    check: (_s, ctx) =>
+      eachResource(ctx, "aws_fis_experiment_template", (t) => {
+        const role = ctx.env.referenced(t.stack, t.body.role_arn)?.resource;
+        if (role?.type !== "aws_iam_role") return "role_arn does not name a role of this configuration";
+        const granted = new Set(
+          ctx.env.attachedTo("aws_iam_role_policy", "role", role).flatMap((p) => {
+            const parsed = parsePolicy(ctx.env, p.stack, p.body.policy);
+            return parsed.ok ? parsed.statements.filter((s) => s.effect === "Allow").flatMap((s) => s.actions) : [];
+          }),
+        );
+        const problems = blocks(t.body.action).flatMap((a) => {
+          const id = String(a.action_id);
+          const needed = FIS_ACTION_PERMISSIONS[id];
+          if (!needed) return [`${id}: no documented permission list here (add it from the FIS actions reference)`];
+          const missing = needed.filter((n) => !granted.has(n));
+          return missing.length === 0 ? [] : [`${id} needs ${missing.join(", ")}`];
+        });
+        return problems.length === 0 ? undefined : problems.join("; ");
+      }),
+  },
+  {
+    id: "X-11",
+    title: "FIS network latency delays only the private subnets' hosts: not the ALB, not the VPC's DNS resolver",
+    checkov: [],
+    trivy: [],
+    securityHub: [],
+    check: (_s, ctx) =>
+      eachResource(ctx, "aws_fis_experiment_template", (t) => {
+        const latency = blocks(t.body.action).filter((a) => a.action_id === "aws:ecs:task-network-latency");
+        const plan = planSubnets(ctx.config.network);
+        const vpc = parseCidr(ctx.config.network.vpcCidr);
+        const resolver = vpc ? { network: vpc.network + 2, prefix: 32 } : undefined;
+        const publicCidrs = plan.publicSubnetCidrs.map((c) => parseCidr(c)).filter((c) => c !== undefined);
+        const problems = latency.flatMap((a) => {
+          const sources = blocks(a.parameter).find((p) => p.key === "sources")?.value;
+          if (sources === undefined || sources === "ALL") return ["sources is ALL: every destination is delayed"];
+          return String(sources)
+            .split(",")
+            .flatMap((text) => {
+              const cidr = parseCidr(text);
+              if (!cidr) return [`source ${text} is not an IPv4 CIDR this rule can check`];
+              return [
+                ...(resolver && cidrsOverlap(cidr, resolver) ? [`${text} covers the VPC resolver`] : []),
+                ...(publicCidrs.some((p) => cidrsOverlap(cidr, p)) ? [`${text} covers a public subnet (the ALB)`] : []),
+              ];
+            });
+        });
+        return problems.length === 0 ? undefined : problems.join("; ");
+      }),
+  },
+  {
+    id: "X-12",
+    title: "no percentile of Service Connect's TargetResponseTime (undocumented: the widget or alarm stays empty)",
+    checkov: [],
+    trivy: [],
+    securityHub: [],
+    check: (_s, ctx) => [
+      ...eachResource(ctx, "aws_cloudwatch_metric_alarm", ({ body: a }) =>
+        a.namespace === "AWS/ECS" && a.metric_name === "TargetResponseTime" && a.extended_statistic !== undefined
+          ? `extended_statistic ${String(a.extended_statistic)} on AWS/ECS TargetResponseTime`
+          : undefined,
+      ),
+      ...eachResource(ctx, "aws_cloudwatch_dashboard", (d) => {
+        let body: unknown;
+        try {
+          body = JSON.parse(String(d.body.dashboard_body));
+        } catch {
+          return "dashboard_body is not JSON";
+        }
+        const widgets = isRecord(body) && Array.isArray(body.widgets) ? body.widgets.filter(isRecord) : [];
+        const bad = widgets.flatMap((w) => {
+          const props = isRecord(w.properties) ? w.properties : {};
+          const lines = Array.isArray(props.metrics) ? props.metrics.filter(Array.isArray) : [];
+          return lines.filter((line: unknown[]) => {
+            const options = line.find(isRecord) ?? {};
+            const stat = String(options.stat ?? props.stat ?? "Average");
+            return line[0] === "AWS/ECS" && line[1] === "TargetResponseTime" && /^(p|tm|tc|ts|wm|pr)/i.test(stat);
+          });
+        });
+        return bad.length === 0
+          ? undefined
+          : `${bad.length} widget line(s) with a percentile of AWS/ECS TargetResponseTime`;
+      }),
+    ],
+  },
 ];
+
+/**
+ * Permissions each FIS action needs, from the FIS actions reference
+ * (https://docs.aws.amazon.com/fis/latest/userguide/fis-actions-reference.html, "Permissions").
+ */
+export const FIS_ACTION_PERMISSIONS: Readonly<Record<string, readonly string[]>> = {
+  "aws:ecs:stop-task": ["ecs:DescribeTasks", "ecs:ListTasks", "ecs:StopTask", "tag:GetResources"],
+  "aws:ecs:task-cpu-stress": ["ecs:DescribeTasks", "ssm:SendCommand", "ssm:ListCommands", "ssm:CancelCommand"],
+  "aws:ecs:task-network-blackhole-port": [
+    "ecs:DescribeTasks",
+    "ssm:SendCommand",
+    "ssm:ListCommands",
+    "ssm:CancelCommand",
+  ],
+  "aws:ecs:task-network-latency": [
+    "ecs:DescribeTasks",
+    "ecs:DescribeContainerInstances",
+    "ec2:DescribeInstances",
+    "ec2:DescribeSubnets",
+    "ssm:SendCommand",
+    "ssm:ListCommands",
+    "ssm:CancelCommand",
+  ],
+  "aws:rds:failover-db-cluster": ["rds:FailoverDBCluster", "rds:DescribeDBClusters", "tag:GetResources"],
+  "aws:elasticache:replicationgroup-interrupt-az-power": [
+    "elasticache:InterruptClusterAzPower",
+    "elasticache:DescribeReplicationGroups",
+    "tag:GetResources",
+  ],
+};
 
 /** WAF receives at most this much of a body from an ALB; SizeRestrictions_BODY matches above it. */
 const ALB_WAF_BODY_BYTES = 8192;
@@ -1545,7 +1692,13 @@ function wafBodyProblem(rules: readonly Block[], maxBody: number): string | unde
     const regex = block(block(r.statement)?.regex_match_statement);
     const header = block(block(regex?.field_to_match)?.single_header)?.name;
     return regex && String(header).toLowerCase() === "content-length"
-      ? [{ name: String(r.name), blocks: block(r.action)?.block !== undefined, re: new RegExp(String(regex.regex_string)) }]
+      ? [
+          {
+            name: String(r.name),
+            blocks: block(r.action)?.block !== undefined,
+            re: new RegExp(String(regex.regex_string)),
+          },
+        ]
       : [];
   });
   for (const r of lengthRules.filter((l) => l.blocks && l.re.test(String(maxBody)))) {
