@@ -60,6 +60,8 @@ const collector: Block = {
   user: "10001:10001",
   logConfiguration: { logDriver: "awslogs" },
 };
+const COLLECTOR_XRAY = "receivers:\n  otlp:\nexporters:\n  awsxray:\n    region: eu-west-1\n";
+const COLLECTOR_WITH_FILE = `${COLLECTOR_XRAY}  file:\n    path: /var/otel/traces.json\nextensions:\n  file_storage/queue:\n`;
 const sidecarService: Resources = {
   aws_security_group: { tasks: { description: "tasks", name: "tasks" } },
   aws_ecs_service: {
@@ -574,6 +576,10 @@ export const CASES: Readonly<Record<string, RuleCase>> = {
     }),
   },
   "CTR-06": { bad: container({ logConfiguration: undefined }), good: container({}) },
+  "CTR-07": {
+    bad: one(task([{ ...collector, environment: [{ name: "AOT_CONFIG_CONTENT", value: COLLECTOR_WITH_FILE }] }])),
+    good: one(task([{ ...collector, environment: [{ name: "AOT_CONFIG_CONTENT", value: COLLECTOR_XRAY }] }])),
+  },
   "TASK-01": {
     bad: one(task([goodContainer], { task_role_arn: "${aws_iam_role.exec.arn}" })),
     good: one(task([goodContainer])),

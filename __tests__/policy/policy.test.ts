@@ -53,6 +53,7 @@ describe("policy gate on the synthesized stacks", () => {
       "X-10",
       "X-11",
       "X-12",
+      "CTR-07",
     ]) {
       expect(checked(id), id).toBeGreaterThan(0);
     }

@@ -655,6 +655,23 @@ export const RULES: readonly Rule[] = [
       }),
   },
   {
+    id: "CTR-07",
+    title: "a read-only-root collector is configured to write nothing to disk",
+    checkov: [],
+    trivy: [],
+    securityHub: ["ECS.5"],
+    // The ADOT image logs to stdout in containers (RUN_IN_CONTAINER=True in its Dockerfile); only
+    // these components write files: storage and file extensions, the file exporter and receiver,
+    // and ecs_observer (/etc/ecs_sd_targets.yaml, aws-otel-collector#2620).
+    check: (_s, ctx) =>
+      eachContainer(ctx, (c) => {
+        const config = c.environment.find((e) => e.name === "AOT_CONFIG_CONTENT")?.value;
+        if (config === undefined || !isTrue(c.raw.readonlyRootFilesystem)) return undefined;
+        const writers = String(config).match(/^\s*(file_storage|filelog|file|ecs_observer)(\/[\w-]+)?:/gm);
+        return writers ? `collector config writes to disk: ${writers.map((w) => w.trim()).join(", ")}` : undefined;
+      }),
+  },
+  {
     id: "TASK-01",
     title: "task execution role differs from task role",
     checkov: ["CKV_AWS_249"],
