@@ -122,7 +122,11 @@ async function plan(dir: string): Promise<{ ok: boolean; text: string }> {
   const opts = { cwd: dir, env, timeout: 90_000 };
   await run("terraform", ["init", "-input=false", "-no-color", "-backend=false"], opts);
   try {
-    const { stdout } = await run("terraform", ["plan", "-refresh=false", "-lock=false", "-input=false", "-no-color"], opts);
+    const { stdout } = await run(
+      "terraform",
+      ["plan", "-refresh=false", "-lock=false", "-input=false", "-no-color"],
+      opts,
+    );
     return { ok: true, text: stdout };
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string };
@@ -143,7 +147,9 @@ describe("cache engine upgrade (real terraform plan)", () => {
   afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
   it("when AWS upgraded the engine and the config still pins the older minor, then the provider plans a replacement and prevent_destroy refuses it", () => {
-    expect(stillPinned.text).toMatch(new RegExp(`engine_version\\s+= "${upgraded}" -> "${pinned}" # forces replacement`));
+    expect(stillPinned.text).toMatch(
+      new RegExp(`engine_version\\s+= "${upgraded}" -> "${pinned}" # forces replacement`),
+    );
     expect(stillPinned.ok).toBe(false);
     expect(stillPinned.text).toContain("Instance cannot be destroyed");
   });

@@ -424,7 +424,9 @@ describe("AuroraMysql", () => {
 
   it("when AZs are given, then the writer goes where RDS puts it and each reader to another of them", () => {
     const azs = ["eu-west-1a", "eu-west-1b", "eu-west-1c"];
-    const three = synthModule((s) => new AuroraMysql(s, "db", { ...dbProps, instanceCount: 3, availabilityZones: azs }));
+    const three = synthModule(
+      (s) => new AuroraMysql(s, "db", { ...dbProps, instanceCount: 3, availabilityZones: azs }),
+    );
     const az = (i: number) => byName(three, "aws_rds_cluster_instance", `db_instance_${i}`).availability_zone as string;
     expect(az(0)).toBeUndefined();
     const writer = "aws_rds_cluster_instance.db_instance_0.availability_zone";
@@ -460,9 +462,7 @@ describe("AuroraMysql", () => {
   });
 
   it("when the AZs cannot separate the reader from the writer, then it fails naming availabilityZones", () => {
-    expect(
-      constructError((s) => new AuroraMysql(s, "db", { ...dbProps, availabilityZones: ["eu-west-1a"] })),
-    ).toBe(
+    expect(constructError((s) => new AuroraMysql(s, "db", { ...dbProps, availabilityZones: ["eu-west-1a"] }))).toBe(
       'AuroraMysql test/db: availabilityZones must be at least two AZs for 2 instances (the reader must not share the writer\'s AZ), got ["eu-west-1a"]',
     );
     expect(
