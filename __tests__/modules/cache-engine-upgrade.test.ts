@@ -31,8 +31,8 @@ const props: RedisCacheProps = {
 const pinned = CACHE_ENGINES.valkey.version;
 const upgraded = `${pinned.split(".")[0]}.${Number(pinned.split(".")[1]) + 1}`;
 
-/** A root module with the module's engine, version and lifecycle, and a state at `stateVersion`. */
-function workspace(configVersion: string): string {
+/** A root module with the module's engine and lifecycle (version from var.engine_version), and a state at `upgraded`. */
+function workspace(): string {
   const group = Object.values(
     synthModule((s) => new RedisCache(s, "cache", props)).resource.aws_elasticache_replication_group!,
   )[0]!;
@@ -65,9 +65,10 @@ function workspace(configVersion: string): string {
           },
         ],
       },
+      variable: { engine_version: { type: "string" } },
       resource: {
         aws_elasticache_replication_group: {
-          cache: { ...attrs, engine_version: configVersion, lifecycle: group.lifecycle },
+          cache: { ...attrs, engine_version: "${var.engine_version}", lifecycle: group.lifecycle },
         },
       },
     }),
@@ -117,16 +118,21 @@ function workspace(configVersion: string): string {
   return dir;
 }
 
-async function plan(dir: string): Promise<{ ok: boolean; text: string }> {
-  const env = { ...process.env, TF_CLI_CONFIG_FILE: join(dir, "cli.tfrc"), TF_IN_AUTOMATION: "1" };
-  const opts = { cwd: dir, env, timeout: 90_000 };
-  await run("terraform", ["init", "-input=false", "-no-color", "-backend=false"], opts);
+function terraformEnv(dir: string) {
+  return { cwd: dir, env: { ...process.env, TF_CLI_CONFIG_FILE: join(dir, "cli.tfrc"), TF_IN_AUTOMATION: "1" } };
+}
+
+async function plan(dir: string, engineVersion: string): Promise<{ ok: boolean; text: string }> {
+  const args = [
+    "plan",
+    "-refresh=false",
+    "-lock=false",
+    "-input=false",
+    "-no-color",
+    `-var=engine_version=${engineVersion}`,
+  ];
   try {
-    const { stdout } = await run(
-      "terraform",
-      ["plan", "-refresh=false", "-lock=false", "-input=false", "-no-color"],
-      opts,
-    );
+    const { stdout } = await run("terraform", args, { ...terraformEnv(dir), timeout: 90_000 });
     return { ok: true, text: stdout };
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string };
@@ -135,16 +141,23 @@ async function plan(dir: string): Promise<{ ok: boolean; text: string }> {
 }
 
 describe("cache engine upgrade (real terraform plan)", () => {
-  const dirs: string[] = [];
+  let dir: string;
   let stillPinned: { ok: boolean; text: string };
   let bumped: { ok: boolean; text: string };
 
   beforeAll(async () => {
-    dirs.push(workspace(pinned), workspace(upgraded));
-    [stillPinned, bumped] = (await Promise.all(dirs.map(plan))) as [typeof stillPinned, typeof bumped];
+    dir = workspace();
+    await run("terraform", ["init", "-input=false", "-no-color", "-backend=false"], {
+      ...terraformEnv(dir),
+      timeout: 90_000,
+    });
+    // Both plans only read the state (-lock=false, -refresh=false), so they can run side by side.
+    [stillPinned, bumped] = await Promise.all([plan(dir, pinned), plan(dir, upgraded)]);
   }, 120_000);
 
-  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
 
   it("when AWS upgraded the engine and the config still pins the older minor, then the provider plans a replacement and prevent_destroy refuses it", () => {
     expect(stillPinned.text).toMatch(
