@@ -9,6 +9,7 @@ import { EnvironmentAlarms } from "../modules/ops/environment-alarms";
 import { ERROR_TYPE_FILTERS, ERROR_TYPES } from "../apps/shared/src/error-types";
 import { FaultExperiments } from "../modules/ops/fault-experiments";
 import { AppLogMetrics } from "../modules/ops/log-metrics";
+import { planSubnets } from "../modules/lib/subnet-plan";
 import type { DataMonitoringAttributes } from "./data";
 import { FcStack } from "./fc-stack";
 import { output } from "./outputs";
@@ -115,7 +116,7 @@ export class OpsStack extends FcStack {
           port: config.services[name]!.port,
         })),
         edges: apps.flatMap(([name]) => config.services[name]!.connectsTo.map((to) => ({ from: name, to }))),
-        latencySourceCidr: config.network.vpcCidr,
+        latencySubnetCidrs: planSubnets(config.network).privateSubnetCidrs,
         ...settings,
         dbClusterArn: data.monitoring.mysqlClusterArn,
         multiAzCache: data.monitoring.cacheMultiAz

@@ -5,6 +5,7 @@ import {
 import { Construct } from "constructs";
 import { AwsContext } from "../aws-context";
 import type { PolicyStatement } from "../lib/iam";
+import { hostSources } from "../lib/fis-sources";
 import { Validator } from "../lib/validate";
 import { ServiceRole } from "../service-role";
 
@@ -32,8 +33,8 @@ export interface FaultExperimentsProps {
    * @default - none
    */
   readonly edges?: readonly { readonly from: string; readonly to: string }[];
-  /** CIDR the latency applies to (the VPC: the target's tasks and, unavoidably, the data stores). */
-  readonly latencySourceCidr: string;
+  /** Subnets the targets' tasks run in: latency applies to their host addresses only (not the ALB's, not DNS). */
+  readonly latencySubnetCidrs: readonly string[];
   readonly durationMinutes: number;
   readonly stopTaskPercent: number;
   readonly cpuStressPercent: number;
@@ -82,6 +83,9 @@ export class FaultExperiments extends Construct {
     for (const e of props.edges ?? []) {
       v.check(byName.has(e.from) && byName.has(e.to) && e.from !== e.to, "edges", e, "an edge between two of services");
     }
+    const latencySources = hostSources(props.latencySubnetCidrs);
+    const sourcesAllowed = "IPv4 subnet CIDRs (/16–/28) whose host addresses fit FIS's 1024-character sources";
+    v.check(latencySources !== undefined, "latencySubnetCidrs", props.latencySubnetCidrs, sourcesAllowed);
 
     const ctx = AwsContext.of(this);
     const duration = `PT${props.durationMinutes}M`;
@@ -118,6 +122,9 @@ export class FaultExperiments extends Construct {
       { sid: "TrackFaultCommands", actions: ["ssm:ListCommands", "ssm:CancelCommand"], resources: ["*"] },
     ];
     const ecsEndpoints = { key: "useEcsFaultInjectionEndpoints", value: "true" };
+    // FIS resolves targets through the tagging API (no resource-level permissions); the actions
+    // reference lists it for aws:ecs:stop-task, aws:rds:failover-db-cluster and the ElastiCache action.
+    const resolveTargets: PolicyStatement = { sid: "ResolveTargets", actions: ["tag:GetResources"], resources: ["*"] };
 
     const template = (
       key: string,
@@ -158,7 +165,7 @@ export class FaultExperiments extends Construct {
         `Stop ${props.stopTaskPercent}% of ${svc.name} tasks (seed: backend service unavailability)`,
         { actionId: "aws:ecs:stop-task", targetKey: "Tasks" },
         tasksOf(svc.serviceName, `PERCENT(${props.stopTaskPercent})`),
-        [...findTasks, { sid: "StopClusterTasks", actions: ["ecs:StopTask"], resources: [taskArns] }],
+        [...findTasks, { sid: "StopClusterTasks", actions: ["ecs:StopTask"], resources: [taskArns] }, resolveTargets],
       );
       template(
         experimentKeys.cpuStress(svc.name),
@@ -180,7 +187,7 @@ export class FaultExperiments extends Construct {
       const to = byName.get(edge.to)!;
       template(
         experimentKeys.latency(from.name, to.name),
-        `Add ${props.latencyMs} ms to ${from.name} traffic into the VPC (${to.name}) for ${props.durationMinutes} min`,
+        `Add ${props.latencyMs} ms to ${from.name} traffic into the private subnets (${to.name}) for ${props.durationMinutes} min`,
         {
           actionId: "aws:ecs:task-network-latency",
           targetKey: "Tasks",
@@ -188,7 +195,7 @@ export class FaultExperiments extends Construct {
             { key: "duration", value: duration },
             { key: "delayMilliseconds", value: String(props.latencyMs) },
             { key: "jitterMilliseconds", value: "10" },
-            { key: "sources", value: props.latencySourceCidr },
+            { key: "sources", value: latencySources ?? "" },
             ecsEndpoints,
           ],
         },
@@ -236,6 +243,7 @@ export class FaultExperiments extends Construct {
           actions: ["rds:FailoverDBCluster", "rds:DescribeDBClusters"],
           resources: [props.dbClusterArn],
         },
+        resolveTargets,
       ],
     );
     if (props.multiAzCache) {
@@ -261,8 +269,7 @@ export class FaultExperiments extends Construct {
             actions: ["elasticache:InterruptClusterAzPower", "elasticache:DescribeReplicationGroups"],
             resources: [cache.replicationGroupArn],
           },
-          // FIS resolves the target through the tagging API, which has no resource-level permissions.
-          { sid: "ResolveTargets", actions: ["tag:GetResources"], resources: ["*"] },
+          resolveTargets,
         ],
       );
     }
