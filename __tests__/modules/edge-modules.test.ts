@@ -220,7 +220,7 @@ describe("ContainerRepository", () => {
 
   it("when the name or image count is invalid, then the error names the prop", () => {
     expect(constructError((s) => new ContainerRepository(s, "repo", { name: "FC/App", kmsKeyArn: "arn:k" }))).toBe(
-      'ContainerRepository test/repo: name must be an ECR repository name such as "fc-dev/caller", got "FC/App"',
+      'ContainerRepository test/repo: name must be an ECR repository name such as "fc-dev/orders", got "FC/App"',
     );
     expect(
       constructError(
