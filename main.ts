@@ -1,10 +1,15 @@
 import { mkdtempSync, renameSync, rmSync } from "node:fs";
+
 import { resolve } from "node:path";
 import { App } from "cdktn";
 import { assertStateSurvivesCi, ConfigError, ENVIRONMENTS, envNameFrom, loadConfig, type EnvConfig } from "./config";
 import { EnvContractError } from "./apps/shared/src/env-contract";
 import { PropError } from "./modules/lib/validate";
 import { createStacks } from "./stacks";
+
+// cdktn records a stack trace for every token it creates, only to name where a bad token came from;
+// with source maps that is most of a synth's time. Set CDKTN_DISABLE_CREATION_STACK=false to debug one.
+process.env.CDKTN_DISABLE_CREATION_STACK ??= "true";
 
 /** Builds every stack of a validated config into `outdir` (nothing is written until synth succeeds). */
 export function synthConfig(config: EnvConfig, outdir: string): void {
