@@ -1,5 +1,4 @@
 import { mkdtempSync, renameSync, rmSync } from "node:fs";
-
 import { resolve } from "node:path";
 import { App } from "cdktn";
 import { assertStateSurvivesCi, ConfigError, ENVIRONMENTS, envNameFrom, loadConfig, type EnvConfig } from "./config";
