@@ -10,6 +10,7 @@ import {
 } from "../modules/lib/firehose-limits";
 import { LOG_RETENTION_DAYS } from "../modules/lib/log-retention";
 import { subnetProblems } from "../modules/lib/subnet-plan";
+import { costSchema } from "./cost-schema";
 import { dataSchema } from "./data-schema";
 import { fisSchema, opsSchema } from "./ops-schema";
 import { capacityProviderStrategy, serviceConnectSchema, servicesSchema } from "./services-schema";
@@ -235,6 +236,8 @@ export const envConfigSchema = z.strictObject({
   /** AWS FIS: experiment templates and the task-level prerequisites (same key as the sidecars work). */
   fis: fisSchema,
   // --- end ops ---
+  /** Usage assumptions of `npm run cost` (config/cost-schema.ts). */
+  cost: costSchema,
 });
 
 // --- ops (issue 10): experiment settings are used only where FIS is on, so elsewhere they are an error ---

@@ -1,0 +1,23 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { EnvConfig } from "../../config";
+import { synthConfig } from "../../main";
+import { findSynth, readSynth, type Synth } from "./synth";
+
+/**
+ * The environment's synth from `dir` when it holds one (see findSynth); otherwise synthesizes the
+ * config in-process into a temporary directory, reads it and removes the directory.
+ */
+export function synthOf(config: EnvConfig, dir: string, onSynthesize: (dir: string) => void = () => undefined): Synth {
+  const found = findSynth(dir, config.envName);
+  if (found) return found;
+  onSynthesize(dir);
+  const tmp = mkdtempSync(join(tmpdir(), `fc-${config.envName}-synth-`));
+  try {
+    synthConfig(config, tmp);
+    return readSynth(tmp);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
