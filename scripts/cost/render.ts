@@ -54,6 +54,7 @@ function text(r: EnvReport): string {
   if (!r.estimate) return `${r.environment}: ${r.error}\n`;
   const e = r.estimate;
   out.push(`${e.environment} (${e.region}): ${money(e.monthly)} a month`);
+  out.push(`largest: ${largest(e)}`);
   out.push(`prices of ${e.priceTableAsOf}, ${e.hoursPerMonth} h a month; ${RANGE_NOTE}`);
   const c = comparisonOf(r);
   if (r.baseline) {
@@ -150,6 +151,7 @@ function markdown(r: EnvReport): string {
     for (const s of e.stacks) out.push(`| ${s.name} | ${money(s.monthly)} |`);
     out.push(`| **total** | **${money(e.monthly)}** |`);
   }
+  out.push("", `Largest: ${largest(e)}.`);
   out.push("", `<sub>Prices of ${e.priceTableAsOf}, ${e.hoursPerMonth} h a month; ${RANGE_NOTE}.</sub>`, "");
   const lines = e.stacks.flatMap((s) => s.lines);
   out.push(
@@ -189,6 +191,11 @@ function notPricedMarkdown(gaps: readonly NotPriced[]): string[] {
     "",
   ];
 }
+
+const largest = (e: Estimate) =>
+  largestLines(e, 3)
+    .map((l) => `${l.group} (${l.stack}) ${money(l.monthly)}`)
+    .join(", ");
 
 /** The `n` largest lines of an estimate, by their low end. */
 export function largestLines(e: Estimate, n: number): CostLine[] {
