@@ -14,7 +14,7 @@ import { NoPricesError } from "../../scripts/cost/price-table";
 import { RULES } from "../../scripts/cost/rules";
 import { readSynth, Synth, type StackJson } from "../../scripts/synthesized/synth";
 import { NetworkStack } from "../../stacks/network";
-import { devWith } from "../helpers/config";
+import { devWith, errorOf } from "../helpers/config";
 import { synthApp } from "../helpers/terraform";
 
 const outdirs: string[] = [];
@@ -165,6 +165,25 @@ describe("cost estimate: gaps", () => {
     const priced = RULES.flatMap((r) => r.types);
     expect(priced.filter((t) => Object.hasOwn(FREE_RESOURCE_TYPES, t))).toEqual([]);
     expect(new Set(priced).size).toBe(priced.length);
+  });
+});
+
+describe("cost assumptions in config", () => {
+  it("when the cost block is omitted, then every assumption has its default", () => {
+    const config = parseEnvConfig(
+      "dev",
+      devWith((c) => delete c.cost),
+    );
+    expect(config.cost).toEqual(costSchema.parse({}));
+    expect(config.cost.fargateSpotDiscountPercent).toBe(70);
+  });
+
+  it("when an assumption is out of range or unknown, then the error names the field, the value and what is allowed", () => {
+    const message = errorOf(devWith((c) => (c.cost = { natGbPerMonth: -1, requests: 3 })));
+    expect(message).toContain("cost.natGbPerMonth: got -1; Too small: expected number to be >=0");
+    expect(message).toContain(
+      "cost.requests: unknown key; allowed keys here: fargateSpotDiscountPercent, requestsPerMonthMillions",
+    );
   });
 });
 
