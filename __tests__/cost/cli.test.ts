@@ -24,10 +24,10 @@ function networkSynth(patch: (c: Patchable) => void): string {
   return outdir;
 }
 
-function run(...argv: string[]): { code: number; out: string; err: string } {
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "";
   let err = "";
-  const code = main(argv, { out: (s) => (out += s), err: (s) => (err += s) });
+  const code = await main(argv, { out: (s) => (out += s), err: (s) => (err += s) });
   return { code, out, err };
 }
 
@@ -46,8 +46,8 @@ describe("npm run cost", () => {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
-  it("when a baseline is given, then markdown shows before, after and delta per stack and for the environment", () => {
-    const { code, out, err } = run("--env", "dev", "--out", perAz, "--baseline", single, "--format", "markdown");
+  it("when a baseline is given, then markdown shows before, after and delta per stack and for the environment", async () => {
+    const { code, out, err } = await run("--env", "dev", "--out", perAz, "--baseline", single, "--format", "markdown");
     expect(err).toBe("");
     expect(code).toBe(0);
     // two more NAT gateways (2 × 730 h × $0.048) with their Elastic IPs (2 × 730 h × $0.005)
@@ -57,8 +57,8 @@ describe("npm run cost", () => {
     expect(out).toContain("| `natGbPerMonth` | 20 |");
   });
 
-  it("when the output is JSON, then it carries the estimate and the comparison as numbers", () => {
-    const { code, out } = run("--env", "dev", "--out", perAz, "--baseline", single, "--format", "json");
+  it("when the output is JSON, then it carries the estimate and the comparison as numbers", async () => {
+    const { code, out } = await run("--env", "dev", "--out", perAz, "--baseline", single, "--format", "json");
     expect(code).toBe(0);
     const [report] = JSON.parse(out) as [
       { environment: string; comparison: { delta: { low: number } }; estimate: { region: string } },
@@ -68,22 +68,22 @@ describe("npm run cost", () => {
     expect(report.comparison.delta.low).toBeCloseTo(77.38, 6);
   });
 
-  it("when the baseline holds another environment, then the report says there is no baseline", () => {
-    const { code, out } = run("--env", "dev", "--out", perAz, "--baseline", tempDir("fc-cost-empty-"));
+  it("when the baseline holds another environment, then the report says there is no baseline", async () => {
+    const { code, out } = await run("--env", "dev", "--out", perAz, "--baseline", tempDir("fc-cost-empty-"));
     expect(code).toBe(0);
     expect(out).toMatch(/no baseline: .* holds no synth of "dev"/);
   });
 
-  it("when the environment's region has no price table, then it exits 2 saying no prices for that region", () => {
+  it("when the environment's region has no price table, then it exits 2 saying no prices for that region", async () => {
     const elsewhere = networkSynth((c) => {
       c.region = "us-east-1";
     });
-    const { code, out } = run("--env", "dev", "--out", elsewhere);
+    const { code, out } = await run("--env", "dev", "--out", elsewhere);
     expect(code).toBe(2);
     expect(out).toMatch(/^dev: no prices for us-east-1: /);
   });
 
-  it("when the arguments are wrong, then it exits 1 naming the option and prints no estimate", () => {
+  it("when the arguments are wrong, then it exits 1 naming the option and prints no estimate", async () => {
     const cases: [string[], RegExp][] = [
       [["--env", "staging"], /--env: unknown environment "staging"; expected one of dev, prod, or all/],
       [["--env", "dev", "--format", "xml"], /--format: got "xml"; expected one of text, markdown, json/],
@@ -92,21 +92,21 @@ describe("npm run cost", () => {
       [["--env", "dev", "--colour"], /Unknown option '--colour'/],
     ];
     for (const [argv, message] of cases) {
-      const { code, out, err } = run(...argv);
+      const { code, out, err } = await run(...argv);
       expect({ argv, code, out }).toEqual({ argv, code: 1, out: "" });
       expect(err).toMatch(message);
       expect(err).toContain("exit codes:");
     }
   });
 
-  it("when --out holds no synth of the environment, then it synthesizes it in-process and removes the temporary copy", () => {
+  it("when --out holds no synth of the environment, then it synthesizes it in-process and removes the temporary copy", async () => {
     const empty = tempDir("fc-cost-noout-");
     const privateTmp = tempDir("fc-cost-tmp-");
     const saved = process.env.TMPDIR;
     process.env.TMPDIR = privateTmp;
-    let result: ReturnType<typeof run>;
+    let result: Awaited<ReturnType<typeof run>>;
     try {
-      result = run("--env", "dev", "--out", empty);
+      result = await run("--env", "dev", "--out", empty);
     } finally {
       if (saved === undefined) delete process.env.TMPDIR;
       else process.env.TMPDIR = saved;

@@ -13,10 +13,10 @@ import { synthApp } from "../helpers/terraform";
 const DOC = resolve(__dirname, "../..", ARCHITECTURE_DOC);
 const dirs: string[] = [];
 
-function run(argv: string[], doc: string): { code: number; out: string; err: string } {
+async function run(argv: string[], doc: string): Promise<{ code: number; out: string; err: string }> {
   let out = "";
   let err = "";
-  const code = main(argv, { out: (s) => (out += s), err: (s) => (err += s) }, { doc });
+  const code = await main(argv, { out: (s) => (out += s), err: (s) => (err += s) }, { doc });
   return { code, out, err };
 }
 
@@ -129,42 +129,42 @@ describe("architecture diagram", () => {
     }
   });
 
-  it("when --check finds a stale diagram, then it exits 2 and leaves the page alone; --write then fixes it", () => {
+  it("when --check finds a stale diagram, then it exits 2 and leaves the page alone; --write then fixes it", async () => {
     const doc = join(mkdtempSync(join(tmpdir(), "fc-diagram-doc-")), "architecture.md");
     dirs.push(doc);
     const stale = `# page\n\n${diagramBlock("dev", "flowchart LR\n  old --> gone\n")}\n`;
     writeFileSync(doc, stale);
-    const check = run(["--env", "dev", "--out", synths.dev!.outdir, "--check"], doc);
+    const check = await run(["--env", "dev", "--out", synths.dev!.outdir, "--check"], doc);
     expect(check.code).toBe(2);
     expect(check.err).toContain("the diagram of dev differs from the synth");
     expect(readFileSync(doc, "utf8")).toBe(stale);
-    expect(run(["--env", "dev", "--out", synths.dev!.outdir, "--write"], doc).code).toBe(0);
+    expect((await run(["--env", "dev", "--out", synths.dev!.outdir, "--write"], doc)).code).toBe(0);
     expect(readFileSync(doc, "utf8")).toContain(toMermaid(architecture(synths.dev!.synth)).trimEnd());
     expect(readFileSync(doc, "utf8").startsWith("# page\n\n<!-- diagram:dev:start")).toBe(true);
-    expect(run(["--env", "dev", "--out", synths.dev!.outdir, "--check"], doc).code).toBe(0);
+    expect((await run(["--env", "dev", "--out", synths.dev!.outdir, "--check"], doc)).code).toBe(0);
   });
 
-  it("when --env all reads one synth directory per environment, then markdown has a block for each", () => {
+  it("when --env all reads one synth directory per environment, then markdown has a block for each", async () => {
     const parent = mkdtempSync(join(tmpdir(), "fc-diagram-all-"));
     dirs.push(parent);
     for (const env of ["dev", "prod"]) symlinkSync(synths[env]!.outdir, join(parent, env));
-    const { code, out, err } = run(["--env", "all", "--out", parent, "--format", "markdown"], DOC);
+    const { code, out, err } = await run(["--env", "all", "--out", parent, "--format", "markdown"], DOC);
     expect({ code, err }).toEqual({ code: 0, err: "" });
     expect(out.match(/^```mermaid$/gm)).toHaveLength(2);
     expect(out).toContain("### prod\n\n```mermaid\nflowchart LR\n");
   });
 
-  it("when the page lacks the markers or the arguments are wrong, then it exits 1 naming the problem", () => {
+  it("when the page lacks the markers or the arguments are wrong, then it exits 1 naming the problem", async () => {
     const doc = join(mkdtempSync(join(tmpdir(), "fc-diagram-doc-")), "architecture.md");
     dirs.push(doc);
     writeFileSync(doc, "# no markers\n");
-    const missing = run(["--env", "dev", "--out", synths.dev!.outdir, "--write"], doc);
+    const missing = await run(["--env", "dev", "--out", synths.dev!.outdir, "--write"], doc);
     expect(missing.code).toBe(1);
     expect(missing.err).toContain('has no "<!-- diagram:dev:start … -->" … "<!-- diagram:dev:end -->" markers');
     expect(readFileSync(doc, "utf8")).toBe("# no markers\n");
-    expect(run(["--env", "all"], doc)).toMatchObject({ code: 1, out: "" });
-    expect(run(["--env", "qa"], doc).err).toContain('--env: unknown environment "qa"');
-    expect(run(["--env", "dev", "--write", "--check"], doc).err).toContain("--write and --check: choose one");
+    expect(await run(["--env", "all"], doc)).toMatchObject({ code: 1, out: "" });
+    expect((await run(["--env", "qa"], doc)).err).toContain('--env: unknown environment "qa"');
+    expect((await run(["--env", "dev", "--write", "--check"], doc)).err).toContain("--write and --check: choose one");
   });
 });
 

@@ -68,7 +68,9 @@ describe("every environment", () => {
     });
     expect(dev.network!.provider.aws![0]!.allowed_account_ids).toEqual(["210987654321"]);
     expect(prd.platform!.provider.aws![0]).toMatchObject({ allowed_account_ids: ["123456789012"] });
-    expect(prd.platform!.terraform.required_providers).toMatchObject({ aws: { source: "hashicorp/aws", version: "6.66.0" } });
+    expect(prd.platform!.terraform.required_providers).toMatchObject({
+      aws: { source: "hashicorp/aws", version: "6.66.0" },
+    });
   });
 });
 

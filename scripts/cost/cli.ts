@@ -35,11 +35,11 @@ export interface Io {
 }
 
 /** Runs the CLI; returns the exit code. `environments` is replaceable for tests. */
-export function main(
+export async function main(
   argv: readonly string[],
   io: Io,
   environments: Readonly<Record<string, unknown>> = ENVIRONMENTS,
-): number {
+): Promise<number> {
   let args: { env?: string; out: string; baseline?: string; format: Format; help: boolean };
   try {
     args = parse(argv, environments);
@@ -56,7 +56,7 @@ export function main(
   let code = 0;
   try {
     for (const env of names) {
-      const report = reportFor(env, args, io, environments);
+      const report = await reportFor(env, args, io, environments);
       if (report.error) code = 2;
       reports.push(report);
     }
@@ -104,14 +104,14 @@ function parse(argv: readonly string[], environments: Readonly<Record<string, un
   return { env: values.env, out: values.out!, baseline: values.baseline, format, help: values.help! };
 }
 
-function reportFor(
+async function reportFor(
   env: string,
   args: { out: string; baseline?: string },
   io: Io,
   environments: Readonly<Record<string, unknown>>,
-): EnvReport {
+): Promise<EnvReport> {
   const config = loadConfig(env, environments);
-  const after = synthOf(config, args.out, (dir) =>
+  const after = await synthOf(config, args.out, (dir) =>
     io.err(`${dir} holds no synth of "${env}": synthesizing it in-process into a temporary directory\n`),
   );
   const base = args.baseline === undefined ? undefined : findSynth(args.baseline, env);
@@ -132,8 +132,11 @@ function reportFor(
 }
 
 if (require.main === module) {
-  process.exitCode = main(process.argv.slice(2), {
-    out: (s) => process.stdout.write(s),
-    err: (s) => process.stderr.write(s),
-  });
+  main(process.argv.slice(2), { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }).then(
+    (code) => (process.exitCode = code),
+    (error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    },
+  );
 }

@@ -35,11 +35,11 @@ export interface Io {
 }
 
 /** Runs the CLI; returns the exit code. `doc` (the page's path) and `environments` are replaceable for tests. */
-export function main(
+export async function main(
   argv: readonly string[],
   io: Io,
   options: { doc?: string; environments?: Readonly<Record<string, unknown>> } = {},
-): number {
+): Promise<number> {
   const environments = options.environments ?? ENVIRONMENTS;
   const docPath = options.doc ?? resolve(__dirname, "../..", ARCHITECTURE_DOC);
   let args: ReturnType<typeof parse>;
@@ -55,12 +55,13 @@ export function main(
   }
   const names = args.env === "all" ? Object.keys(environments) : [args.env!];
   try {
-    const diagrams = names.map((env) => {
-      const synth = synthOf(loadConfig(env, environments), args.out, (dir) =>
+    const diagrams: { env: string; mermaid: string }[] = [];
+    for (const env of names) {
+      const synth = await synthOf(loadConfig(env, environments), args.out, (dir) =>
         io.err(`${dir} holds no synth of "${env}": synthesizing it in-process into a temporary directory\n`),
       );
-      return { env, mermaid: toMermaid(architecture(synth)) };
-    });
+      diagrams.push({ env, mermaid: toMermaid(architecture(synth)) });
+    }
     if (args.write || args.check) {
       const doc = readFileSync(docPath, "utf8");
       if (args.check) {
@@ -131,8 +132,11 @@ function parse(argv: readonly string[], environments: Readonly<Record<string, un
 }
 
 if (require.main === module) {
-  process.exitCode = main(process.argv.slice(2), {
-    out: (s) => process.stdout.write(s),
-    err: (s) => process.stderr.write(s),
-  });
+  main(process.argv.slice(2), { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }).then(
+    (code) => (process.exitCode = code),
+    (error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    },
+  );
 }
