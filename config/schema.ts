@@ -236,8 +236,7 @@ export const envConfigSchema = z.strictObject({
   /** AWS FIS: experiment templates and the task-level prerequisites (same key as the sidecars work). */
   fis: fisSchema,
   // --- end ops ---
-  /** Usage assumptions of `npm run cost` (config/cost-schema.ts). */
-  cost: costSchema,
+  cost: costSchema, // usage assumptions of `npm run cost` (config/cost-schema.ts)
 });
 
 // --- ops (issue 10): experiment settings are used only where FIS is on, so elsewhere they are an error ---

@@ -11,6 +11,7 @@ export const EXCLUDED = [
   "data transfer (internet egress, cross-AZ, cross-region)",
   "API requests (S3, KMS, Secrets Manager, CloudWatch, Cloud Map) and S3 lifecycle transitions",
   "backups and snapshots beyond the free allowance (Aurora, ElastiCache)",
+  "the second set of tasks while a blue/green deployment runs, and scaling above the autoscaling minimum",
   "free tiers, Savings Plans, reserved capacity and taxes",
 ];
 
