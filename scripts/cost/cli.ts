@@ -1,10 +1,16 @@
 // npm run -s cost -- --env <name>|all [--out <dir>] [--baseline <dir>] [--format text|markdown|json]
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { ConfigError, ENVIRONMENTS, loadConfig } from "../../config";
-import { PropError } from "../../modules/lib/validate";
-import { synthOf } from "../synthesized/synth-env";
-import { findSynth, SynthReadError } from "../synthesized/synth";
+import { ENVIRONMENTS } from "../../config";
+import {
+  checkEnvOption,
+  environmentsNamed,
+  type Io,
+  isInputError,
+  loadEnvironment,
+  runAsScript,
+} from "../synthesized/cli-support";
+import { findSynth } from "../synthesized/synth";
 import { estimate } from "./estimate";
 import { NoPricesError } from "./price-table";
 import { type EnvReport, type Format, render } from "./render";
@@ -29,11 +35,6 @@ exit codes:
 
 const FORMATS: readonly Format[] = ["text", "markdown", "json"];
 
-export interface Io {
-  readonly out: (s: string) => void;
-  readonly err: (s: string) => void;
-}
-
 /** Runs the CLI; returns the exit code. `environments` is replaceable for tests. */
 export async function main(
   argv: readonly string[],
@@ -51,7 +52,7 @@ export async function main(
     io.out(USAGE);
     return 0;
   }
-  const names = args.env === "all" ? Object.keys(environments) : [args.env!];
+  const names = environmentsNamed(args.env!, environments);
   const reports: EnvReport[] = [];
   let code = 0;
   try {
@@ -61,7 +62,7 @@ export async function main(
       reports.push(report);
     }
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof PropError || error instanceof SynthReadError) {
+    if (isInputError(error)) {
       io.err(`${error.message}\n`);
       return 1;
     }
@@ -88,13 +89,7 @@ function parse(argv: readonly string[], environments: Readonly<Record<string, un
   if (!FORMATS.includes(format))
     throw new Error(`--format: got "${values.format}"; expected one of ${FORMATS.join(", ")}`);
   if (!values.help) {
-    if (values.env === undefined)
-      throw new Error(`--env is required: one of ${Object.keys(environments).join(", ")}, or all`);
-    if (values.env !== "all" && !Object.hasOwn(environments, values.env)) {
-      throw new Error(
-        `--env: unknown environment "${values.env}"; expected one of ${Object.keys(environments).join(", ")}, or all`,
-      );
-    }
+    checkEnvOption(values.env, environments);
     if (values.baseline !== undefined && !existsSync(values.baseline)) {
       throw new Error(
         `--baseline: ${values.baseline} does not exist; expected the synth output (cdktf.out) of the base branch`,
@@ -110,10 +105,7 @@ async function reportFor(
   io: Io,
   environments: Readonly<Record<string, unknown>>,
 ): Promise<EnvReport> {
-  const config = loadConfig(env, environments);
-  const after = await synthOf(config, args.out, (dir) =>
-    io.err(`${dir} holds no synth of "${env}": synthesizing it in-process into a temporary directory\n`),
-  );
+  const { config, synth: after } = await loadEnvironment(env, args.out, io, environments);
   const base = args.baseline === undefined ? undefined : findSynth(args.baseline, env);
   try {
     const report: EnvReport = { environment: env, estimate: estimate(after, config.cost) };
@@ -131,12 +123,4 @@ async function reportFor(
   }
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2), { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }).then(
-    (code) => (process.exitCode = code),
-    (error: unknown) => {
-      console.error(error);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runAsScript(main);

@@ -2,10 +2,15 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { ConfigError, ENVIRONMENTS, loadConfig } from "../../config";
-import { PropError } from "../../modules/lib/validate";
-import { SynthReadError } from "../synthesized/synth";
-import { synthOf } from "../synthesized/synth-env";
+import { ENVIRONMENTS } from "../../config";
+import {
+  checkEnvOption,
+  environmentsNamed,
+  type Io,
+  isInputError,
+  loadEnvironment,
+  runAsScript,
+} from "../synthesized/cli-support";
 import { ARCHITECTURE_DOC, embed, isCurrent, MissingMarkersError } from "./doc";
 import { toMermaid } from "./mermaid";
 import { architecture } from "./model";
@@ -29,11 +34,6 @@ exit codes:
   2  --check: the page's diagram differs from the synth (run the same command with --write)
 `;
 
-export interface Io {
-  readonly out: (s: string) => void;
-  readonly err: (s: string) => void;
-}
-
 /** Runs the CLI; returns the exit code. `doc` (the page's path) and `environments` are replaceable for tests. */
 export async function main(
   argv: readonly string[],
@@ -53,13 +53,11 @@ export async function main(
     io.out(USAGE);
     return 0;
   }
-  const names = args.env === "all" ? Object.keys(environments) : [args.env!];
+  const names = environmentsNamed(args.env!, environments);
   try {
     const diagrams: { env: string; mermaid: string }[] = [];
     for (const env of names) {
-      const synth = await synthOf(loadConfig(env, environments), args.out, (dir) =>
-        io.err(`${dir} holds no synth of "${env}": synthesizing it in-process into a temporary directory\n`),
-      );
+      const { synth } = await loadEnvironment(env, args.out, io, environments);
       diagrams.push({ env, mermaid: toMermaid(architecture(synth)) });
     }
     if (args.write || args.check) {
@@ -84,12 +82,7 @@ export async function main(
     );
     return 0;
   } catch (error) {
-    if (
-      error instanceof ConfigError ||
-      error instanceof PropError ||
-      error instanceof SynthReadError ||
-      error instanceof MissingMarkersError
-    ) {
+    if (isInputError(error) || error instanceof MissingMarkersError) {
       io.err(`${error.message}\n`);
       return 1;
     }
@@ -116,13 +109,7 @@ function parse(argv: readonly string[], environments: Readonly<Record<string, un
     throw new Error(`--format: got "${format}"; expected mermaid or markdown`);
   }
   if (!values.help) {
-    if (values.env === undefined)
-      throw new Error(`--env is required: one of ${Object.keys(environments).join(", ")}, or all`);
-    if (values.env !== "all" && !Object.hasOwn(environments, values.env)) {
-      throw new Error(
-        `--env: unknown environment "${values.env}"; expected one of ${Object.keys(environments).join(", ")}, or all`,
-      );
-    }
+    checkEnvOption(values.env, environments);
     if (values.write && values.check) throw new Error("--write and --check: choose one");
     if (values.env === "all" && format === "mermaid" && !values.write && !values.check) {
       throw new Error("--env all prints several diagrams: add --format markdown (or use --write / --check)");
@@ -131,12 +118,4 @@ function parse(argv: readonly string[], environments: Readonly<Record<string, un
   return { env: values.env, out: values.out!, format, write: values.write!, check: values.check!, help: values.help! };
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2), { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }).then(
-    (code) => (process.exitCode = code),
-    (error: unknown) => {
-      console.error(error);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runAsScript(main);

@@ -2,6 +2,7 @@ import { baselineTaskCount, ecsServices, type EcsServiceFacts } from "../synthes
 import { type Ref, refKey, refsOf } from "../synthesized/refs";
 import { groupIngress, portText } from "../synthesized/security-groups";
 import type { Block, Resource, Synth } from "../synthesized/synth";
+import { list, literal as str } from "../synthesized/values";
 
 export type Shape = "box" | "round" | "database" | "circle" | "stadium";
 
@@ -33,8 +34,6 @@ export interface Architecture {
   readonly edges: readonly DiagramEdge[];
 }
 
-const list = (v: unknown): Block[] => (Array.isArray(v) ? (v as Block[]) : v ? [v as Block] : []);
-const str = (v: unknown): string | undefined => (typeof v === "string" && !v.includes("${") ? v : undefined);
 /** A Mermaid-safe id for a resource. */
 export const idOf = (r: { stack: string; type: string; name: string }): string =>
   `${r.stack}_${r.type.replace(/^aws_/, "")}_${r.name}`.replace(/[^A-Za-z0-9_]/g, "_");

@@ -1,5 +1,6 @@
 import { type Ref, refOf, refsOf, refKey, resolve } from "./refs";
 import type { Block, Resource, Synth } from "./synth";
+import { num, list } from "./values";
 
 export interface ContainerFacts {
   readonly name: string;
@@ -56,13 +57,6 @@ export interface EcsServiceFacts {
   /** The task runs an ADOT collector or X-Ray daemon exporting to X-Ray. */
   readonly tracesToXray: boolean;
 }
-
-const num = (v: unknown, fallback: number): number => {
-  const n = typeof v === "string" ? Number(v) : v;
-  return typeof n === "number" && Number.isFinite(n) ? n : fallback;
-};
-
-const list = (v: unknown): Block[] => (Array.isArray(v) ? (v as Block[]) : v ? [v as Block] : []);
 
 /** Every ECS service of the synth, in stack order. */
 export function ecsServices(synth: Synth): EcsServiceFacts[] {

@@ -1,5 +1,6 @@
 import { type Ref, refKey, refsOf } from "./refs";
 import type { Block, Synth } from "./synth";
+import { list } from "./values";
 
 /** One ingress permission from a peer security group into a security group. */
 export interface SgIngress {
@@ -13,7 +14,6 @@ export interface SgIngress {
   readonly toPort: number;
 }
 
-const list = (v: unknown): Block[] => (Array.isArray(v) ? (v as Block[]) : v ? [v as Block] : []);
 const sgOf = (synth: Synth, stack: string, value: unknown): Ref | undefined =>
   refsOf(synth, stack, value).find((r) => r.type === "aws_security_group");
 

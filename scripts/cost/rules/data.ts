@@ -2,11 +2,7 @@ import { refsOf } from "../../synthesized/refs";
 import type { Block, Resource } from "../../synthesized/synth";
 import { type CostLine, makeLine, type NotPriced, type Usage } from "../model";
 import { count, fmt, type Rule, type RuleContext, usage } from "../rule";
-
-const num = (v: unknown, fallback: number): number => {
-  const n = typeof v === "string" ? Number(v) : v;
-  return typeof n === "number" && Number.isFinite(n) ? n : fallback;
-};
+import { num } from "../../synthesized/values";
 
 function instancesOf(ctx: RuleContext, cluster: Resource): Resource[] {
   return ctx.synth

@@ -2,6 +2,7 @@ import { refsOf } from "../../synthesized/refs";
 import type { Block, Resource } from "../../synthesized/synth";
 import { type CostLine, makeLine, type NotPriced, type Usage } from "../model";
 import { count, fmt, type Rule, usage } from "../rule";
+import { list } from "../../synthesized/values";
 
 /** Groups resources by stack, keeping stack order. */
 export function byStack(resources: readonly Resource[]): Map<string, Resource[]> {
@@ -9,8 +10,6 @@ export function byStack(resources: readonly Resource[]): Map<string, Resource[]>
   for (const r of resources) out.set(r.stack, [...(out.get(r.stack) ?? []), r]);
   return out;
 }
-
-const list = (v: unknown): Block[] => (Array.isArray(v) ? (v as Block[]) : v ? [v as Block] : []);
 
 /**
  * NAT gateway hours per stack, plus the assumed GB processed (all gateways together, so a change of

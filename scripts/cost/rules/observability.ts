@@ -4,12 +4,7 @@ import type { Block, Resource } from "../../synthesized/synth";
 import { type CostLine, makeLine, type NotPriced, type Usage } from "../model";
 import { count, fmt, type Rule, type RuleContext, usage } from "../rule";
 import { byStack } from "./network";
-
-const num = (v: unknown, fallback: number): number => {
-  const n = typeof v === "string" ? Number(v) : v;
-  return typeof n === "number" && Number.isFinite(n) ? n : fallback;
-};
-const list = (v: unknown): Block[] => (Array.isArray(v) ? (v as Block[]) : v ? [v as Block] : []);
+import { num, list } from "../../synthesized/values";
 
 /** Days in the month the table's hours make (730 h → 30.42 days). */
 const daysPerMonth = (ctx: RuleContext) => ctx.hours / 24;

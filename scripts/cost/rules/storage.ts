@@ -4,12 +4,7 @@ import { type CostLine, makeLine, type NotPriced, type Usage } from "../model";
 import type { PriceId } from "../price-table";
 import { count, fmt, type Rule, type RuleContext, usage } from "../rule";
 import { byStack } from "./network";
-
-const num = (v: unknown, fallback: number): number => {
-  const n = typeof v === "string" ? Number(v) : v;
-  return typeof n === "number" && Number.isFinite(n) ? n : fallback;
-};
-const list = (v: unknown): Block[] => (Array.isArray(v) ? (v as Block[]) : v ? [v as Block] : []);
+import { num, list } from "../../synthesized/values";
 
 /** Days an object spends in each storage class under a bucket's lifecycle (Infinity: never expires). */
 export interface ClassDays {
