@@ -110,6 +110,28 @@ describe("cost estimate: arithmetic", () => {
     expect(line(e, "Fargate: api").monthly.low).toBeCloseTo(72.0802 + 10.81203, 5);
   });
 
+  it("when alarms watch several metrics, sub-minute periods or other alarms, then each is billed by its kind", () => {
+    const metric = (name: string, period: number) => ({
+      metric: { metric_name: name, namespace: "AWS/X", period, stat: "Sum" },
+    });
+    const e = estimate(
+      handSynth({
+        aws_cloudwatch_metric_alarm: {
+          math: {
+            metric_query: [metric("a", 60), metric("b", 60), metric("c", 300), { id: "e", expression: "a+b+c" }],
+          },
+          fast: { metric_name: "d", namespace: "AWS/X", period: 10 },
+          plain: { metric_name: "f", namespace: "AWS/X", period: 300 },
+        },
+        aws_cloudwatch_composite_alarm: { any: { alarm_rule: "ALARM(math) OR ALARM(fast)" } },
+      }),
+      assumptions(),
+    );
+    // (3 metrics of the math alarm + 1 plain) × $0.10 + 1 high-resolution × $0.30 + 1 composite × $0.50
+    expect(line(e, "CloudWatch alarms").monthly.low).toBeCloseTo(4 * 0.1 + 0.3 + 0.5, 9);
+    expect(line(e, "CloudWatch alarms").detail).toBe("3 metric alarms watching 5 metrics, 1 composite alarm");
+  });
+
   it("when the NAT mode goes from single to per-az, then exactly (AZs − 1) × 730 NAT-hours are added", () => {
     const natMode = (mode: string) => (c: Record<string, Record<string, unknown>>) => {
       c.network = { vpcCidr: "10.30.0.0/16", azCount: 3, natMode: mode, vpcEndpoints: false, flowLogRetentionDays: 14 };

@@ -58,4 +58,5 @@ export const FREE_RESOURCE_TYPES: Readonly<Record<string, string>> = {
   aws_sns_topic: "no standing charge; alarm notifications stay within the free tier",
   aws_sns_topic_subscription: "no charge",
   aws_fis_experiment_template: "billed per action-minute only while an experiment runs",
+  aws_xray_sampling_rule: "no charge (it changes how many traces are recorded)",
 };

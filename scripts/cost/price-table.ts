@@ -25,6 +25,7 @@ export const REQUIRED_PRICE_IDS = [
   "logs.storage.gb-month",
   "cloudwatch.alarm.metric-month",
   "cloudwatch.alarm.high-resolution.metric-month",
+  "cloudwatch.composite-alarm.month",
   "cloudwatch.custom-metric.month",
   "cloudwatch.dashboard.month",
   "kms.key.month",

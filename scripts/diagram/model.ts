@@ -327,7 +327,10 @@ class Builder {
 
   /** The alarm topics: how many alarms notify each, and who is subscribed. */
   alarms(): void {
-    const alarms = this.synth.resources("aws_cloudwatch_metric_alarm");
+    const alarms = [
+      ...this.synth.resources("aws_cloudwatch_metric_alarm"),
+      ...this.synth.resources("aws_cloudwatch_composite_alarm"),
+    ];
     for (const topic of this.synth.resources("aws_sns_topic")) {
       const notifying = alarms.filter((a) => this.pointsAt(a, [a.body.alarm_actions, a.body.ok_actions], topic));
       if (notifying.length === 0) continue;

@@ -190,6 +190,13 @@ export default {
       confirmed: false,
       note: "the page's list price, not re-read for eu-west-1 offline",
     },
+    "cloudwatch.composite-alarm.month": {
+      usd: 0.5,
+      unit: "composite alarm-month",
+      source: CLOUDWATCH,
+      confirmed: false,
+      note: "the page's list price, not re-read for eu-west-1 offline",
+    },
     "cloudwatch.custom-metric.month": {
       usd: 0.3,
       unit: "custom metric-month",

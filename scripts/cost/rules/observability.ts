@@ -153,13 +153,22 @@ export const metricFilters: Rule = {
 
 /** Alarms bill per metric they watch (each metric of a metric-math alarm), more below 60 s periods. */
 export const alarms: Rule = {
-  types: ["aws_cloudwatch_metric_alarm"],
+  types: ["aws_cloudwatch_metric_alarm", "aws_cloudwatch_composite_alarm"],
   price(ctx) {
     const lines: CostLine[] = [];
-    for (const [stack, all] of byStack(ctx.synth.resources("aws_cloudwatch_metric_alarm"))) {
+    const all = [
+      ...ctx.synth.resources("aws_cloudwatch_metric_alarm"),
+      ...ctx.synth.resources("aws_cloudwatch_composite_alarm"),
+    ];
+    for (const [stack, alarmsHere] of byStack(all)) {
       let standard = 0;
       let highRes = 0;
-      for (const a of all) {
+      let composite = 0;
+      for (const a of alarmsHere) {
+        if (a.type === "aws_cloudwatch_composite_alarm") {
+          composite++;
+          continue;
+        }
         const queries = list(a.body.metric_query).filter((q) => q.metric !== undefined);
         const metrics = queries.length > 0 ? queries.length : 1;
         const periods =
@@ -167,17 +176,24 @@ export const alarms: Rule = {
         if (periods.some((p) => p < 60)) highRes += metrics;
         else standard += metrics;
       }
-      const items: Usage[] = [usage(ctx, "cloudwatch.alarm.metric-month", "alarm metric-months", standard)];
-      if (highRes > 0)
+      const items: Usage[] = [];
+      if (standard > 0) items.push(usage(ctx, "cloudwatch.alarm.metric-month", "alarm metric-months", standard));
+      if (highRes > 0) {
         items.push(
           usage(ctx, "cloudwatch.alarm.high-resolution.metric-month", "high-resolution alarm metric-months", highRes),
         );
+      }
+      if (composite > 0)
+        items.push(usage(ctx, "cloudwatch.composite-alarm.month", "composite alarm-months", composite));
+      const detail =
+        `${count(alarmsHere.length - composite, "metric alarm")} watching ${count(standard + highRes, "metric")}` +
+        (composite > 0 ? `, ${count(composite, "composite alarm")}` : "");
       lines.push(
         makeLine(
           stack,
           "CloudWatch alarms",
-          `${count(all.length, "alarm")} watching ${count(standard + highRes, "metric")}`,
-          all.map((a) => a.address),
+          detail,
+          alarmsHere.map((a) => a.address),
           items,
         ),
       );
