@@ -10,6 +10,7 @@ import {
 } from "../modules/lib/firehose-limits";
 import { LOG_RETENTION_DAYS } from "../modules/lib/log-retention";
 import { subnetProblems } from "../modules/lib/subnet-plan";
+import { costSchema } from "./cost-schema";
 import { dataSchema } from "./data-schema";
 import { fisSchema, opsSchema } from "./ops-schema";
 import {
@@ -281,6 +282,7 @@ export const envConfigSchema = z.strictObject({
   /** AWS FIS: experiment templates and the task-level prerequisites (same key as the sidecars work). */
   fis: fisSchema,
   // --- end ops ---
+  cost: costSchema, // usage assumptions of `npm run cost` (config/cost-schema.ts)
 });
 
 /** The demo routes on a listener anyone on the internet can reach. */
