@@ -101,7 +101,7 @@ describe("architecture diagram", () => {
       id("Aurora"),
     ];
     expect(edgesFrom(a, caller).filter((e) => e.to === responder)).toEqual([
-      { from: caller, to: responder, label: "Service Connect http://responder:8080", style: "solid" },
+      { from: caller, to: responder, label: "Service Connect http://responder:8081", style: "solid" },
     ]);
     expect(edgesFrom(a, responder).filter((e) => e.to === caller)).toEqual([]);
     expect(a.edges.filter((e) => e.to === cache).map((e) => e.from)).toEqual([caller, responder]);
