@@ -1,10 +1,14 @@
 import { spawnSync } from "node:child_process";
+import { App, Testing } from "cdktn";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import devRaw from "../../config/dev";
 import { runCatalog, serviceCatalog, type ServiceCatalog } from "../../scripts/services-catalog";
 import { parseEnvConfig } from "../../config/schema";
+import { NetworkStack } from "../../stacks/network";
+import { PlatformStack } from "../../stacks/platform";
 import { devWith } from "../helpers/config";
+import { resourcesOf, type TfJson } from "../helpers/terraform";
 
 const ROOT = resolve(__dirname, "../..");
 
@@ -51,7 +55,7 @@ describe("services:catalog", () => {
     } satisfies ServiceCatalog);
   });
 
-  it("when a service uses an external image, runs on ARM64, or logs with awslogs, then the catalog says so", () => {
+  it("when a service uses an external image, runs on ARM64, or logs with awslogs, then the catalog says so and the platform builds no repository for it", () => {
     const config = parseEnvConfig(
       "dev",
       devWith((c) => {
@@ -78,6 +82,19 @@ describe("services:catalog", () => {
     expect(catalog.services.find((s) => s.name === "caller")!.platform).toBe("linux/arm64");
     // The router runs beside every FireLens service: the caller (ARM64) and the responder (x86-64).
     expect(catalog.logRouter.platforms).toEqual(["linux/amd64", "linux/arm64"]);
+
+    const app = new App();
+    const network = new NetworkStack(app, "network", { config });
+    const platform = JSON.parse(Testing.synth(new PlatformStack(app, "platform", { config, network }))) as TfJson;
+    expect(
+      Object.values(resourcesOf(platform, "aws_ecr_repository"))
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(["fc-dev/caller", "fc-dev/log-router", "fc-dev/responder"]);
+    for (const s of catalog.services) {
+      if (s.repositoryOutput) expect(platform.output![s.repositoryOutput], s.name).toBeDefined();
+    }
+    expect(Object.keys(platform.output!).filter((k) => k.startsWith("orderApi"))).toEqual([]);
   });
 
   it.each([

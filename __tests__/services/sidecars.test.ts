@@ -417,6 +417,13 @@ describe("services stack: sidecars from config", () => {
     ).toBe("0.1.0");
   });
 
+  it("when dev acknowledges its demo routes and prod leaves them off, then DEMO_ROUTES_ENABLED follows each environment", () => {
+    for (const app of ["caller", "responder"]) {
+      expect(envOf(task(dev, app)[0]!).DEMO_ROUTES_ENABLED).toBe("true");
+      expect(envOf(task(prodAwslogs, app)[0]!).DEMO_ROUTES_ENABLED).toBe("false");
+    }
+  });
+
   it("when prod sets awslogs on the responder, then it logs to CloudWatch, has no router, and prod has no FIS sidecar", () => {
     expect(task(prodAwslogs, "responder").map((c) => c.name)).toEqual(["responder"]);
     expect(task(prodAwslogs, "responder")[0]!.logConfiguration).toMatchObject({ logDriver: "awslogs" });
