@@ -2,6 +2,7 @@ import { CloudwatchLogGroup } from "@cdktn/provider-aws/lib/cloudwatch-log-group
 import {
   EcsService as EcsServiceResource,
   type EcsServiceDeploymentConfiguration,
+  type EcsServiceServiceConnectConfiguration,
 } from "@cdktn/provider-aws/lib/ecs-service";
 import { dependable, type ITerraformDependable } from "cdktn";
 import { Construct } from "constructs";
@@ -241,37 +242,14 @@ export class FargateService extends Construct implements IConnectable {
             },
           ]
         : undefined,
-      serviceConnectConfiguration: {
-        enabled: true,
-        namespace: sc.namespaceArn,
-        service: [
-          {
-            portName: APP_PORT_NAME,
-            discoveryName: props.name,
-            clientAlias: { dnsName: this.clientAlias.dnsName, port: this.clientAlias.port },
-            timeout: {
-              perRequestTimeoutSeconds: sc.perRequestTimeoutSec ?? 15,
-              idleTimeoutSeconds: sc.idleTimeoutSec ?? 120,
-            },
-            tls:
-              sc.tls && tlsRole
-                ? {
-                    issuerCertAuthority: { awsPcaAuthorityArn: sc.tls.privateCaArn },
-                    kmsKey: sc.tls.kmsKeyArn,
-                    roleArn: tlsRole.arn,
-                  }
-                : undefined,
-          },
-        ],
-        logConfiguration: {
-          logDriver: "awslogs",
-          options: {
-            "awslogs-group": this.proxyLogGroup.name,
-            "awslogs-region": ctx.region,
-            "awslogs-stream-prefix": "service-connect",
-          },
-        },
-      },
+      serviceConnectConfiguration: serviceConnectConfiguration({
+        name: props.name,
+        settings: sc,
+        alias: this.clientAlias,
+        tlsRoleArn: tlsRole?.arn,
+        logGroupName: this.proxyLogGroup.name,
+        region: ctx.region,
+      }),
       enableExecuteCommand: props.enableExecuteCommand ?? false,
       propagateTags: "SERVICE",
       enableEcsManagedTags: true,
@@ -321,6 +299,49 @@ export class FargateService extends Construct implements IConnectable {
     });
     return { role, grant };
   }
+}
+
+/** Server and client in the namespace: the named port under the service's discovery name and alias, proxy logs to CloudWatch. */
+function serviceConnectConfiguration(p: {
+  readonly name: string;
+  readonly settings: ServiceConnectSettings;
+  readonly alias: { readonly dnsName: string; readonly port: number };
+  readonly tlsRoleArn?: string;
+  readonly logGroupName: string;
+  readonly region: string;
+}): EcsServiceServiceConnectConfiguration {
+  const sc = p.settings;
+  return {
+    enabled: true,
+    namespace: sc.namespaceArn,
+    service: [
+      {
+        portName: APP_PORT_NAME,
+        discoveryName: p.name,
+        clientAlias: { dnsName: p.alias.dnsName, port: p.alias.port },
+        timeout: {
+          perRequestTimeoutSeconds: sc.perRequestTimeoutSec ?? 15,
+          idleTimeoutSeconds: sc.idleTimeoutSec ?? 120,
+        },
+        tls:
+          sc.tls && p.tlsRoleArn
+            ? {
+                issuerCertAuthority: { awsPcaAuthorityArn: sc.tls.privateCaArn },
+                kmsKey: sc.tls.kmsKeyArn,
+                roleArn: p.tlsRoleArn,
+              }
+            : undefined,
+      },
+    ],
+    logConfiguration: {
+      logDriver: "awslogs",
+      options: {
+        "awslogs-group": p.logGroupName,
+        "awslogs-region": p.region,
+        "awslogs-stream-prefix": "service-connect",
+      },
+    },
+  };
 }
 
 function deploymentConfiguration(
