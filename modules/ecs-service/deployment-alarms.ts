@@ -65,19 +65,8 @@ export class DeploymentAlarms extends Construct {
       const base = { namespace: "AWS/ApplicationELB", dimensions, topicArn: p.topicArn };
       // Ids follow the target groups' construct path (blue-green/<color>), so each alarm sits beside its group.
       const id = (kind: string) => `blue-green-${color}-${kind}`;
-      const errors = metricAlarm(this, id("5xx"), {
-        ...base,
-        name: `${p.namePrefix}-${color}-target-5xx`,
-        description: `5xx answers from the ${color} targets (rolls a deployment back)`,
-        metricName: "HTTPCode_Target_5XX_Count",
-        stat: "Sum",
-        threshold: p.target5xxPerMinute,
-        comparison: "GreaterThanOrEqualToThreshold",
-        periods: 2,
-      });
-      this.errorAlarms.push(errors);
       return [
-        errors,
+        this.errorAlarm(id("5xx"), base, `${p.namePrefix}-${color}-target-5xx`, `the ${color} targets`, p),
         metricAlarm(this, id("unhealthy"), {
           ...base,
           name: `${p.namePrefix}-${color}-unhealthy-hosts`,
@@ -111,19 +100,8 @@ export class DeploymentAlarms extends Construct {
     // AWS/ECS publishes Service Connect's target metrics per target discovery name (alone, or with
     // the *calling* service's name): TargetDiscoveryName alone covers every caller.
     const base = { namespace: "AWS/ECS", dimensions: { TargetDiscoveryName: sc.discoveryName }, topicArn: p.topicArn };
-    const errors = metricAlarm(this, "target-5xx", {
-      ...base,
-      name: `${p.namePrefix}-target-5xx`,
-      description: `5xx answers from ${p.namePrefix} through Service Connect (rolls a deployment back)`,
-      metricName: "HTTPCode_Target_5XX_Count",
-      stat: "Sum",
-      threshold: p.target5xxPerMinute,
-      comparison: "GreaterThanOrEqualToThreshold",
-      periods: 2,
-    });
-    this.errorAlarms.push(errors);
     return [
-      errors,
+      this.errorAlarm("target-5xx", base, `${p.namePrefix}-target-5xx`, `${p.namePrefix} through Service Connect`, p),
       // Average, not p95: percentiles of Service Connect's TargetResponseTime (milliseconds) are
       // not documented, and an alarm on a statistic that never arrives stays OK forever.
       metricAlarm(this, "latency", {
@@ -137,5 +115,27 @@ export class DeploymentAlarms extends Construct {
         periods: 3,
       }),
     ];
+  }
+
+  /** 5xx answers per minute at or above the threshold for 2 minutes; kept in errorAlarms too. */
+  private errorAlarm(
+    id: string,
+    base: { namespace: string; dimensions: Record<string, string>; topicArn: string },
+    name: string,
+    from: string,
+    p: DeploymentAlarmsProps,
+  ): CloudwatchMetricAlarm {
+    const alarm = metricAlarm(this, id, {
+      ...base,
+      name,
+      description: `5xx answers from ${from} (rolls a deployment back)`,
+      metricName: "HTTPCode_Target_5XX_Count",
+      stat: "Sum",
+      threshold: p.target5xxPerMinute,
+      comparison: "GreaterThanOrEqualToThreshold",
+      periods: 2,
+    });
+    this.errorAlarms.push(alarm);
+    return alarm;
   }
 }

@@ -4,13 +4,11 @@ import type { EcsService as EcsServiceResource } from "@cdktn/provider-aws/lib/e
 import type { EcsTaskDefinition } from "@cdktn/provider-aws/lib/ecs-task-definition";
 import type { SsmParameter } from "@cdktn/provider-aws/lib/ssm-parameter";
 import { Construct } from "constructs";
-import type { KmsKey } from "../kms-key";
 import type { SecurityGroup } from "../security-group";
 import type { ServiceRole } from "../service-role";
 import { ServiceAutoscaling } from "./autoscaling";
 import { BlueGreenTargets } from "./blue-green";
 import type { Connections, IConnectable } from "./connections";
-import type { ContainerSecret } from "./container";
 import { DeploymentAlarms } from "./deployment-alarms";
 import { ServiceFaultInjection } from "./fault-injection";
 import { TraceSamplingRule } from "./sampling-rule";
@@ -20,7 +18,7 @@ import {
   type DeploymentSettings,
   type ServiceConnectSettings,
 } from "./service";
-import { ServiceTaskDefinition, type ContainerImage, type LogRouterSettings } from "./task-definition";
+import { ServiceTaskDefinition, type ServiceTaskDefinitionProps } from "./task-definition";
 
 export { SPOT_NOTICE_SEC } from "./blue-green";
 export type { ConnectionRules, IConnectable, SecurityGroupPeer } from "./connections";
@@ -70,37 +68,18 @@ export interface ScalingSettings {
   readonly scaleInCooldownSec?: number;
 }
 
-export interface EcsServiceProps {
-  /** Service name inside the cluster, e.g. "orders". */
-  readonly name: string;
-  /** Prefix of every AWS name, e.g. "fc-dev". */
-  readonly namePrefix: string;
+/** What the task definition takes passes through unchanged (ServiceTaskDefinitionProps documents each). */
+type TaskProps = Omit<ServiceTaskDefinitionProps, "healthCheckPath" | "tracing">;
+
+export interface EcsServiceProps extends TaskProps {
   readonly clusterArn: string;
   readonly clusterName: string;
   readonly vpcId: string;
   /** Private subnets; tasks never get a public IP. */
   readonly subnetIds: readonly string[];
-  readonly image: ContainerImage;
-  readonly containerPort: number;
-  /** Key of the log groups (its policy must let CloudWatch Logs use it). */
-  readonly logKmsKey: KmsKey;
   readonly serviceConnect: ServiceConnectSettings;
   /** SNS topic the deployment alarms notify. */
   readonly alarmTopicArn: string;
-  /** @default 256 */
-  readonly cpu?: number;
-  /** @default 512 */
-  readonly memoryMiB?: number;
-  /** @default "X86_64" */
-  readonly cpuArchitecture?: "X86_64" | "ARM64";
-  /** Plain settings (apps/shared/src/env-contract.ts); anything secret goes in `secrets`. @default - none */
-  readonly environment?: Readonly<Record<string, string>>;
-  /** @default - none */
-  readonly secrets?: Readonly<Record<string, ContainerSecret>>;
-  /** @default 30 */
-  readonly stopTimeoutSec?: number;
-  /** @default 30 */
-  readonly logRetentionDays?: number;
   /** @default 1 */
   readonly desiredCount?: number;
   /** @default - min and max equal to desiredCount */
@@ -120,11 +99,7 @@ export interface EcsServiceProps {
   /** @default - none */
   readonly extraSecurityGroupIds?: readonly string[];
   /** @default false */
-  readonly enableExecuteCommand?: boolean;
-  /** @default false */
   readonly waitForSteadyState?: boolean;
-  /** @default - awslogs straight to the service's log group */
-  readonly logRouter?: LogRouterSettings;
   /**
    * ADOT collector sidecar and the service's X-Ray sampling rule.
    * @default - no tracing
