@@ -1,0 +1,57 @@
+import { z } from "zod";
+
+// GitHub's own limits: an owner is 1–39 of letters, digits and single hyphens; a repository name is
+// 1–100 of letters, digits, ".", "_", "-".
+const repository = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}\/[A-Za-z0-9._-]{1,100}$/,
+    'expected a GitHub repository as "owner/name"',
+  );
+
+// The subject claim joins its parts with ":", and IAM's StringLike would read "*" and "?" as
+// wildcards: a name holding any of them could widen or break the trust.
+const claimPart = (what: string) =>
+  z
+    .string()
+    .min(1)
+    .max(255)
+    .regex(/^[^\s:*?]+$/, `expected a ${what} without spaces, ":", "*" or "?" (they would change the OIDC subject)`);
+
+/** GitHub repository whose workflows may assume the CI roles, through GitHub's OIDC subject claim. */
+const github = z.strictObject({
+  /** "owner/name" of this repository; every trusted subject starts with "repo:<owner/name>:". */
+  repository,
+  /** GitHub environment the deploy job runs in (subject "repo:<repo>:environment:<name>"); default: the environment's own name. */
+  deployEnvironment: claimPart("GitHub environment name").optional(),
+  /** Branches whose runs may assume the plan role (drift detection runs on the default branch). */
+  planBranches: z.array(claimPart("branch name")).min(1).default(["main"]),
+  /** Pull requests of this repository may assume the plan role (subject "repo:<repo>:pull_request"). */
+  planPullRequests: z.boolean().default(true),
+});
+
+/**
+ * CI identity (bootstrap stack `ci-identity`, applied by hand after `state`): the account's GitHub
+ * OIDC provider, a read-only plan role and a deploy role. Needs a `state` block.
+ */
+export const ciSchema = z
+  .strictObject({
+    github,
+    /** Create the account's GitHub OIDC provider; false when another environment in the same account already created it (IAM allows one per URL). */
+    createOidcProvider: z.boolean().default(true),
+    /** Longest session either role grants, seconds (IAM: 3600–43200). */
+    maxSessionDurationSec: z.int().min(3600).max(43200).default(3600),
+  })
+  .optional();
+
+/** The roles read and write the state bucket, so a CI identity without remote state has nothing to guard. */
+export function ciProblems(c: { ci?: unknown; state?: unknown }, ctx: z.RefinementCtx): void {
+  if (c.ci !== undefined && c.state === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["ci"],
+      input: c.ci,
+      message: 'a CI identity needs remote state: add state: { bucket: "<bucket>" } (the roles are scoped to it)',
+    });
+  }
+}
