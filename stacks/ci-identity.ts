@@ -50,7 +50,10 @@ export class CiIdentityStack extends FcStack {
       bucketArn: `arn:${ctx.partition}:s3:::${state.bucket}`,
       keyPrefix: `${config.envName}/`,
       kmsKeyArn: stateKey.targetKeyArn,
-      lockTableArn: state.dynamodbTable ? ctx.arn("dynamodb", `table/${state.dynamodbTable}`) : undefined,
+      // The backend's region (config), which is also the table's.
+      lockTableArn: state.dynamodbTable
+        ? `arn:${ctx.partition}:dynamodb:${config.region}:${ctx.accountId}:table/${state.dynamodbTable}`
+        : undefined,
     };
 
     const provider = new GithubOidcProvider(this, "github-oidc", { create: ci.createOidcProvider });
