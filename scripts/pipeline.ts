@@ -11,7 +11,7 @@
 //
 // Exit codes: 0 done, 1 a deployment failed or timed out, 2 bad input.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { parseCatalog, type Catalog } from "./pipeline/catalog";
 import { watchDeployments } from "./pipeline/ecs-outcome";
@@ -106,12 +106,9 @@ function planComment(io: Io, options: Options): string {
     if (typeof f.stack !== "string" || typeof f.step !== "string" || typeof f.log !== "string") {
       throw new UsageError(`${failurePath}: expected { stack, step, log, planned }`);
     }
-    let log: string;
-    try {
-      log = io.readText(f.log);
-    } catch {
-      log = "(the step's log is missing)";
-    }
+    // The plan job writes log paths relative to its working directory; next to failure.json also works.
+    const logPath = [f.log, join(dir, basename(f.log))].find((p) => existsSync(p));
+    const log = logPath === undefined ? "(the step's log is missing)" : io.readText(logPath);
     const failure: PlanFailure = {
       stack: f.stack,
       step: f.step,
