@@ -36,6 +36,7 @@ const github = z.strictObject({
  */
 export const ciSchema = z
   .strictObject({
+    /** The GitHub repository, and which of its runs may assume each role. */
     github,
     /** Create the account's GitHub OIDC provider; false when another environment in the same account already created it (IAM allows one per URL). */
     createOidcProvider: z.boolean().default(true),
