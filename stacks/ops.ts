@@ -10,6 +10,7 @@ import { EnvironmentAlarms } from "../modules/ops/environment-alarms";
 import { ERROR_TYPES } from "../modules/ops/error-types";
 import { FaultExperiments } from "../modules/ops/fault-experiments";
 import { AppLogMetrics } from "../modules/ops/log-metrics";
+import { planSubnets } from "../modules/lib/subnet-plan";
 import type { DataMonitoringAttributes } from "./data";
 import { FcStack } from "./fc-stack";
 import { output } from "./outputs";
@@ -108,7 +109,7 @@ export class OpsStack extends FcStack {
         callerServiceName: services.caller.service.name,
         responderServiceName: services.responder.service.name,
         responderPort: APP_PORT,
-        latencySourceCidr: config.network.vpcCidr,
+        latencySubnetCidrs: planSubnets(config.network).privateSubnetCidrs,
         ...settings,
         dbClusterArn: data.monitoring.mysqlClusterArn,
         multiAzCache: data.monitoring.cacheMultiAz

@@ -1,4 +1,5 @@
 import type { Construct } from "constructs";
+import { baseConfigShape } from "../apps/shared/src/config";
 import type { EnvConfig } from "../config";
 import { APP_PORT } from "../config/schema";
 import { AlarmTopic } from "../modules/alarm-topic";
@@ -13,6 +14,9 @@ import { WebAcl } from "../modules/web-acl";
 import { FcStack } from "./fc-stack";
 import type { NetworkAttributes } from "./network";
 import { output } from "./outputs";
+
+/** The apps' JSON body limit (BODY_LIMIT_BYTES default), read from their schema so the WAF cannot drift from it. */
+export const APP_BODY_LIMIT_BYTES: number = baseConfigShape.BODY_LIMIT_BYTES.parse(undefined);
 
 export interface PlatformStackProps {
   readonly config: EnvConfig;
@@ -177,6 +181,7 @@ export class PlatformStack extends FcStack implements PlatformAttributes {
       mode: edge.waf.mode,
       rateLimitRequests: edge.waf.rateLimitRequests,
       rateLimitWindowSec: edge.waf.rateLimitWindowSec,
+      maxBodyBytes: APP_BODY_LIMIT_BYTES,
       logRetentionDays: config.logRetentionDays,
       logKmsKeyArn: this.kmsKey.arn,
     });

@@ -7,6 +7,7 @@ import devConfig from "../../config/dev";
 import prodConfig from "../../config/prod";
 import { ConfigError, parseEnvConfig } from "../../config/schema";
 import { ERROR_TYPES, errorTypePattern } from "../../modules/ops/error-types";
+import { hostSources } from "../../modules/lib/fis-sources";
 import { dataOf, resourcesOf, synthApp, type TfJson } from "../helpers/terraform";
 
 type Block = Record<string, unknown>;
@@ -345,11 +346,15 @@ describe("ops stack: FIS experiment templates", () => {
       "${aws_ecs_service.caller_service.name}",
     );
     expect(param("caller-cpu-stress")).toEqual({ duration: "PT5M", percent: "80" });
+    // The private subnets' host addresses: not the public subnets (ALB), not the resolver at 10.20.0.2.
     expect(param("caller-responder-latency")).toMatchObject({
       delayMilliseconds: "500",
-      sources: "10.20.0.0/16",
+      sources: hostSources(["10.20.0.0/20", "10.20.16.0/20"]),
       useEcsFaultInjectionEndpoints: "true",
     });
+    expect(String(param("caller-responder-latency").sources).split(",")).toEqual(
+      expect.arrayContaining(["10.20.0.4/30", "10.20.8.0/21", "10.20.16.4/30", "10.20.24.0/21"]),
+    );
     expect(param("caller-responder-blackhole")).toMatchObject({
       port: "8080",
       protocol: "tcp",
@@ -371,12 +376,14 @@ describe("ops stack: FIS experiment templates", () => {
         actions: ["rds:FailoverDBCluster", "rds:DescribeDBClusters"],
         resources: [expect.stringMatching(REMOTE)],
       }),
+      expect.objectContaining({ actions: ["tag:GetResources"], resources: ["*"] }),
     ]);
     const stop = policy("stop-responder-tasks");
     expect(stop.flatMap((s) => s.actions as string[]).sort()).toEqual([
       "ecs:DescribeTasks",
       "ecs:ListTasks",
       "ecs:StopTask",
+      "tag:GetResources",
     ]);
     const stopTask = stop.find((s) => (s.actions as string[]).includes("ecs:StopTask"))!;
     expect((stopTask.resources as string[])[0]).toMatch(

@@ -167,3 +167,52 @@ export function webIdentityTrustProblem(s: Statement): string | undefined {
   );
   return repos.size > 1 ? `subjects of several repositories: ${[...repos].join(", ")}` : undefined;
 }
+
+/** The request context a simulated call carries: condition key → value (absent keys are omitted). */
+export type RequestContext = Readonly<Record<string, string>>;
+
+function globMatch(pattern: string, value: string): boolean {
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".")}$`,
+  );
+  return re.test(value);
+}
+
+/**
+ * Whether one condition holds for `context`, with IAM's semantics for absent keys: a positive
+ * operator is false, a negated one (`...Not...`) is true, `...IfExists` is true, `Null` tests
+ * presence (IAM JSON policy elements: condition operators). Unknown operators throw, so a rule never
+ * passes on a condition it cannot evaluate.
+ */
+export function conditionHolds(c: Condition, context: RequestContext): boolean {
+  const value = context[c.variable];
+  if (c.test === "Null") return c.values.some((v) => (v === "true") === (value === undefined));
+  const ifExists = c.test.endsWith("IfExists");
+  const op = ifExists ? c.test.slice(0, -"IfExists".length) : c.test;
+  const negated = /Not/.test(op);
+  if (value === undefined) return ifExists || negated;
+  const base = op.replace("Not", "");
+  const compare: Record<string, (pattern: string) => boolean> = {
+    StringEquals: (p) => p === value,
+    StringEqualsIgnoreCase: (p) => p.toLowerCase() === value.toLowerCase(),
+    StringLike: (p) => globMatch(p, value),
+    ArnEquals: (p) => p === value,
+    ArnLike: (p) => globMatch(p, value),
+    Bool: (p) => p.toLowerCase() === value.toLowerCase(),
+  };
+  const match = compare[base];
+  if (!match || (negated && base === "Bool")) throw new Error(`condition operator ${c.test} is not simulated`);
+  const any = c.values.some(match);
+  return negated ? !any : any;
+}
+
+/** Whether a statement of `effect` applies to `action` by any principal in `context` (resources not compared). */
+export function statementApplies(s: Statement, effect: "Allow" | "Deny", action: string, context: RequestContext) {
+  if (s.effect !== effect || !hasWildcardPrincipal(s)) return false;
+  const [service] = action.split(":");
+  const covers = s.actions.some((a) => a === "*" || a === action || a === `${service}:*`);
+  return covers && s.conditions.every((c) => conditionHolds(c, context));
+}

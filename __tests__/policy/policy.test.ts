@@ -46,6 +46,14 @@ describe("policy gate on the synthesized stacks", () => {
       "IAM-04",
       "S3-04",
       "SNS-01",
+      "S3-07",
+      "RDS-07",
+      "EC-08",
+      "X-09",
+      "X-10",
+      "X-11",
+      "X-12",
+      "CTR-07",
     ]) {
       expect(checked(id), id).toBeGreaterThan(0);
     }
@@ -124,6 +132,20 @@ describe("cross-resource details", () => {
   it("when an app container lowers KEEP_ALIVE_TIMEOUT_MS below the ALB idle timeout, then X-01 fails across stacks", () => {
     const env = lbWith([{ name: "caller", environment: [{ name: "KEEP_ALIVE_TIMEOUT_MS", value: "30000" }] }]);
     expect(runRule(rule("X-01"), [env], []).violations[0]!.problem).toMatch(/idle_timeout 60 s is not below .* 30 s/);
+  });
+
+  it("when an app raises BODY_LIMIT_BYTES above the WAF's Content-Length rule, then X-09 fails naming the new limit", () => {
+    const good = CASES["X-09"]!.good;
+    const app = [{ name: "caller", environment: [{ name: "BODY_LIMIT_BYTES", value: "65536" }] }];
+    const env = environmentOf({
+      stacks: {
+        ...good.stacks,
+        apps: { resource: { aws_ecs_task_definition: { caller: { container_definitions: JSON.stringify(app) } } } },
+      },
+    });
+    expect(runRule(rule("X-09"), [env], []).violations.map((v) => v.problem)).toEqual([
+      "rule body-over-app-limit blocks a Content-Length of 65536, which the apps accept; no rule matches a Content-Length above the apps' limit (65536 bytes)",
+    ]);
   });
 
   it("when the ALB admits the world on 8080, then SG-01 fails even on the ALB's group", () => {

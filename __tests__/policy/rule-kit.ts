@@ -80,6 +80,7 @@ export const APP_DEFAULTS = {
   keepAliveTimeoutMs: baseConfigShape.KEEP_ALIVE_TIMEOUT_MS.parse(undefined),
   headersTimeoutMs: baseConfigShape.HEADERS_TIMEOUT_MS.parse(undefined),
   shutdownTimeoutMs: baseConfigShape.SHUTDOWN_TIMEOUT_MS.parse(undefined),
+  bodyLimitBytes: baseConfigShape.BODY_LIMIT_BYTES.parse(undefined),
 } as const;
 
 const APP_ENV_KEYS = new Set(Object.keys(baseConfigShape));

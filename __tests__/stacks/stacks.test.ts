@@ -170,16 +170,29 @@ describe("state stack", () => {
     expect(onlyResource(s, "aws_kms_key")).toMatchObject({ enable_key_rotation: true });
   });
 
-  it("when the backend writes state with no encryption header, then the bucket's KMS default applies and SSE-S3 uploads are refused", () => {
+  it("when the backend writes state with no encryption header, then the bucket's KMS default applies and uploads naming anything but the state key are refused", () => {
+    // Without `encrypt` and `kms_key_id`, Terraform's S3 backend sends no SSE header for state or lock file.
+    expect(prd.state!.terraform.backend).toEqual({
+      local: expect.objectContaining({ path: expect.stringContaining("state.tfstate") }),
+    });
+    expect(prd.network!.terraform.backend.s3).not.toHaveProperty("encrypt");
+    expect(prd.network!.terraform.backend.s3).not.toHaveProperty("kms_key_id");
     const policy = Object.values(dataOf(prd.state!, "aws_iam_policy_document")).find((d) =>
-      JSON.stringify(d).includes("DenySseS3Uploads"),
+      JSON.stringify(d).includes("DenyOtherKmsKeys"),
     )!;
     expect(policy.statement).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
-          sid: "DenySseS3Uploads",
+          sid: "DenyOtherKmsKeys",
           effect: "Deny",
-          condition: [{ test: "StringEquals", variable: "s3:x-amz-server-side-encryption", values: ["AES256"] }],
+          condition: [
+            { test: "Null", variable: "s3:x-amz-server-side-encryption-aws-kms-key-id", values: ["false"] },
+            {
+              test: "StringNotEquals",
+              variable: "s3:x-amz-server-side-encryption-aws-kms-key-id",
+              values: ["${aws_kms_key.state_key_key.arn}", '${element(split("/", aws_kms_key.state_key_key.arn), 1)}'],
+            },
+          ],
         }),
       ]),
     );

@@ -112,9 +112,10 @@ export function dashboardBody(input: DashboardInput): { widgets: Record<string, 
     if (!svc.targetGroups?.length) {
       // Internal services: Service Connect's target metrics (AWS/ECS, TargetDiscoveryName: every caller).
       const sc = ["TargetDiscoveryName", svc.app];
-      metric(`${svc.app}: Service Connect 5xx and p95 (ms)`, [
+      metric(`${svc.app}: Service Connect 5xx and average (ms)`, [
         ["AWS/ECS", "HTTPCode_Target_5XX_Count", ...sc, { stat: "Sum", label: "5xx" }],
-        ["AWS/ECS", "TargetResponseTime", ...sc, { stat: "p95", label: "p95 ms", yAxis: "right" }],
+        // Average, as the alarm: percentiles of these metrics are not documented (none without raw values).
+        ["AWS/ECS", "TargetResponseTime", ...sc, { stat: "Average", label: "average ms", yAxis: "right" }],
       ]);
     }
   }

@@ -5,6 +5,7 @@ import {
 import { Construct } from "constructs";
 import { AwsContext } from "../aws-context";
 import type { PolicyStatement } from "../lib/iam";
+import { hostSources } from "../lib/fis-sources";
 import { Validator } from "../lib/validate";
 import { ServiceRole } from "../service-role";
 
@@ -20,8 +21,8 @@ export interface FaultExperimentsProps {
   readonly responderServiceName: string;
   /** Port the responder listens on; the blackhole drops the caller's egress to it. */
   readonly responderPort: number;
-  /** CIDR the latency applies to (the VPC: responder tasks and, unavoidably, the cache). */
-  readonly latencySourceCidr: string;
+  /** Subnets the responder's tasks run in: latency applies to their host addresses only (not the ALB's, not DNS). */
+  readonly latencySubnetCidrs: readonly string[];
   readonly durationMinutes: number;
   readonly stopTaskPercent: number;
   readonly cpuStressPercent: number;
@@ -64,6 +65,9 @@ export class FaultExperiments extends Construct {
     v.int("cpuStressPercent", props.cpuStressPercent, { min: 1, max: 100 });
     v.int("latencyMs", props.latencyMs, { min: 1, max: 60_000 });
     v.int("responderPort", props.responderPort, { min: 1, max: 65535 });
+    const latencySources = hostSources(props.latencySubnetCidrs);
+    const sourcesAllowed = "IPv4 subnet CIDRs (/16–/28) whose host addresses fit FIS's 1024-character sources";
+    v.check(latencySources !== undefined, "latencySubnetCidrs", props.latencySubnetCidrs, sourcesAllowed);
 
     const ctx = AwsContext.of(this);
     const duration = `PT${props.durationMinutes}M`;
@@ -100,6 +104,9 @@ export class FaultExperiments extends Construct {
       { sid: "TrackFaultCommands", actions: ["ssm:ListCommands", "ssm:CancelCommand"], resources: ["*"] },
     ];
     const ecsEndpoints = { key: "useEcsFaultInjectionEndpoints", value: "true" };
+    // FIS resolves targets through the tagging API (no resource-level permissions); the actions
+    // reference lists it for aws:ecs:stop-task, aws:rds:failover-db-cluster and the ElastiCache action.
+    const resolveTargets: PolicyStatement = { sid: "ResolveTargets", actions: ["tag:GetResources"], resources: ["*"] };
 
     const template = (
       key: ExperimentKey,
@@ -139,7 +146,7 @@ export class FaultExperiments extends Construct {
       `Stop ${props.stopTaskPercent}% of responder tasks (seed: backend service unavailability)`,
       { actionId: "aws:ecs:stop-task", targetKey: "Tasks" },
       tasksOf(props.responderServiceName, `PERCENT(${props.stopTaskPercent})`),
-      [...findTasks, { sid: "StopClusterTasks", actions: ["ecs:StopTask"], resources: [taskArns] }],
+      [...findTasks, { sid: "StopClusterTasks", actions: ["ecs:StopTask"], resources: [taskArns] }, resolveTargets],
     );
     template(
       "caller-cpu-stress",
@@ -157,7 +164,7 @@ export class FaultExperiments extends Construct {
     );
     template(
       "caller-responder-latency",
-      `Add ${props.latencyMs} ms to caller traffic into the VPC (the responder) for ${props.durationMinutes} min`,
+      `Add ${props.latencyMs} ms to caller traffic into the private subnets (the responder) for ${props.durationMinutes} min`,
       {
         actionId: "aws:ecs:task-network-latency",
         targetKey: "Tasks",
@@ -165,7 +172,7 @@ export class FaultExperiments extends Construct {
           { key: "duration", value: duration },
           { key: "delayMilliseconds", value: String(props.latencyMs) },
           { key: "jitterMilliseconds", value: "10" },
-          { key: "sources", value: props.latencySourceCidr },
+          { key: "sources", value: latencySources ?? "" },
           ecsEndpoints,
         ],
       },
@@ -210,6 +217,7 @@ export class FaultExperiments extends Construct {
           actions: ["rds:FailoverDBCluster", "rds:DescribeDBClusters"],
           resources: [props.dbClusterArn],
         },
+        resolveTargets,
       ],
     );
     if (props.multiAzCache) {
@@ -235,8 +243,7 @@ export class FaultExperiments extends Construct {
             actions: ["elasticache:InterruptClusterAzPower", "elasticache:DescribeReplicationGroups"],
             resources: [cache.replicationGroupArn],
           },
-          // FIS resolves the target through the tagging API, which has no resource-level permissions.
-          { sid: "ResolveTargets", actions: ["tag:GetResources"], resources: ["*"] },
+          resolveTargets,
         ],
       );
     }
