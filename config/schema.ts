@@ -11,6 +11,7 @@ import {
 import { LOG_RETENTION_DAYS } from "../modules/lib/log-retention";
 import { subnetProblems } from "../modules/lib/subnet-plan";
 import { ciProblems, ciSchema } from "./ci-schema";
+import { costSchema } from "./cost-schema";
 import { dataSchema } from "./data-schema";
 import { fisSchema, opsSchema } from "./ops-schema";
 import { capacityProviderStrategy, serviceConnectSchema, servicesSchema } from "./services-schema";
@@ -238,6 +239,7 @@ export const envConfigSchema = z.strictObject({
   /** AWS FIS: experiment templates and the task-level prerequisites (same key as the sidecars work). */
   fis: fisSchema,
   // --- end ops ---
+  cost: costSchema, // usage assumptions of `npm run cost` (config/cost-schema.ts)
 });
 
 // --- ops (issue 10): experiment settings are used only where FIS is on, so elsewhere they are an error ---
