@@ -102,11 +102,13 @@ describe("plan comment", () => {
     cpSync(join(fixtures, "dev-network.json"), join(dir, "json", "network.json"));
     writeFileSync(
       join(dir, "cost.md"),
-      "| stack | before | after | delta |\n|---|---|---|---|\n| data | $100 | $120 | +$20 |\n",
+      "### Monthly cost estimate: dev\n\n| stack | before | after | delta |\n|---|---|---|---|\n| data | $100 | $120 | +$20 |\n",
     );
     const text = await comment(dir);
     expect(text).toMatch(/^## terraform plan: dev — \d+ red flags\n\nCommit `0123456`/);
-    expect(text).toContain("### Cost\n\n| stack | before | after | delta |");
+    expect(text).toContain("### Monthly cost estimate: dev\n\n| stack | before | after | delta |");
+    // Cost first, then the plan.
+    expect(text.indexOf("Monthly cost estimate")).toBeLessThan(text.indexOf("## data\n"));
     expect(text).toContain("## data\n");
     expect(text).toContain("## network\n");
     expect(text).not.toContain("Diagram");

@@ -66,7 +66,8 @@ export function summaryComment(ctx: CommentContext, sections: PlanSections): str
   const status =
     sections.redFlags > 0 ? `${sections.redFlags} red flag${sections.redFlags === 1 ? "" : "s"}` : "planned";
   const out = [...header(ctx, status)];
-  if (sections.cost) out.push("### Cost", "", sections.cost.trim(), "");
+  // npm run cost's Markdown brings its own heading ("Monthly cost estimate: <env>").
+  if (sections.cost) out.push(sections.cost.trim(), "");
   if (sections.diagram) {
     out.push(
       "<details><summary>Diagram (services or edges changed)</summary>",
