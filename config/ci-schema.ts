@@ -1,22 +1,15 @@
 import { z } from "zod";
+import { GITHUB_CLAIM_PART, GITHUB_REPOSITORY } from "../modules/lib/github-subject";
 
-// GitHub's own limits: an owner is 1–39 of letters, digits and single hyphens; a repository name is
-// 1–100 of letters, digits, ".", "_", "-".
-const repository = z
-  .string()
-  .regex(
-    /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}\/[A-Za-z0-9._-]{1,100}$/,
-    'expected a GitHub repository as "owner/name"',
-  );
+const repository = z.string().regex(GITHUB_REPOSITORY, 'expected a GitHub repository as "owner/name"');
 
-// The subject claim joins its parts with ":", and IAM's StringLike would read "*" and "?" as
-// wildcards: a name holding any of them could widen or break the trust.
 const claimPart = (what: string) =>
   z
     .string()
-    .min(1)
-    .max(255)
-    .regex(/^[^\s:*?]+$/, `expected a ${what} without spaces, ":", "*" or "?" (they would change the OIDC subject)`);
+    .regex(
+      GITHUB_CLAIM_PART,
+      `expected a ${what} without spaces, ":", "*" or "?" (they would change the OIDC subject)`,
+    );
 
 /** GitHub repository whose workflows may assume the CI roles, through GitHub's OIDC subject claim. */
 const github = z.strictObject({

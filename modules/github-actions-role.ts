@@ -4,33 +4,9 @@ import { IamRolePolicy } from "@cdktn/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktn/provider-aws/lib/iam-role-policy-attachment";
 import { Construct } from "constructs";
 import { GITHUB_OIDC_HOST, STS_AUDIENCE } from "./github-oidc-provider";
+import { GITHUB_CLAIM_PART, GITHUB_REPOSITORY, githubSubjectClaim, type GithubSubject } from "./lib/github-subject";
 import type { PolicyStatement } from "./lib/iam";
 import { Validator } from "./lib/validate";
-
-/**
- * Which workflow runs of the repository may assume the role, in GitHub's default subject format:
- * a job that names a GitHub environment gets `environment:<name>`, otherwise a pull request gets
- * `pull_request` and any other event `ref:refs/heads/<branch>`.
- */
-export type GithubSubject =
-  | { readonly kind: "branch"; readonly name: string }
-  | { readonly kind: "environment"; readonly name: string }
-  | { readonly kind: "pull-request" };
-
-/** The `sub` claim GitHub puts in a token for this repository and subject. */
-export function githubSubjectClaim(repository: string, subject: GithubSubject): string {
-  switch (subject.kind) {
-    case "branch":
-      return `repo:${repository}:ref:refs/heads/${subject.name}`;
-    case "environment":
-      return `repo:${repository}:environment:${subject.name}`;
-    case "pull-request":
-      return `repo:${repository}:pull_request`;
-  }
-}
-
-const REPOSITORY = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}\/[A-Za-z0-9._-]{1,100}$/;
-const CLAIM_PART = /^[^\s:*?]{1,255}$/;
 
 export interface GithubActionsRoleProps {
   /** Role name (IAM: 1–64 of A-Z a-z 0-9 + = , . @ _ -). */
@@ -79,11 +55,11 @@ export class GithubActionsRole extends Construct {
     super(scope, id);
     const v = new Validator(this);
     v.matches("name", props.name, /^[\w+=,.@-]{1,64}$/, "1–64 of A-Z a-z 0-9 + = , . @ _ -");
-    v.matches("repository", props.repository, REPOSITORY, 'a GitHub repository as "owner/name"');
+    v.matches("repository", props.repository, GITHUB_REPOSITORY, 'a GitHub repository as "owner/name"');
     v.check(props.subjects.length > 0, "subjects", props.subjects, "at least one subject");
     for (const [i, s] of props.subjects.entries()) {
       if (s.kind !== "pull-request") {
-        v.matches(`subjects[${i}].name`, s.name, CLAIM_PART, 'a name without spaces, ":", "*" or "?"');
+        v.matches(`subjects[${i}].name`, s.name, GITHUB_CLAIM_PART, 'a name without spaces, ":", "*" or "?"');
       }
     }
     const maxSession = props.maxSessionDurationSec ?? 3600;
