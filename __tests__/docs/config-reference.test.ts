@@ -23,7 +23,7 @@ describe("configuration reference (docs/configuration.md)", () => {
 
   it("when a field has a JSDoc comment, then its row carries it with its type, allowed values and default", () => {
     expect(generated).toContain(
-      '| `ci.github.planBranches` | list of 1+ string (1–255 chars) matching `^[^\\s:*?]+$` | `["main"]` | Branches whose runs may assume the plan role (drift detection runs on the default branch). |',
+      '| `ci.github.planBranches` | list of 1+ string matching `^[^\\s:*?]{1,255}$` | `["main"]` | Branches whose runs may assume the plan role (drift detection runs on the default branch). |',
     );
     expect(generated).toContain(
       "| `network.azCount` | integer 2–3 | required | Availability zones to spread subnets over: 2 or 3. |",
