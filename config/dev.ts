@@ -11,6 +11,9 @@ export default {
     bucket: "fargate-connect-dev-tfstate-210987654321",
     noncurrentVersionExpirationDays: 30,
   },
+  // GitHub OIDC provider + plan/deploy roles (stack ci-identity, applied by hand after state).
+  // Replace the repository with yours; deploy jobs run in the GitHub environment "dev".
+  ci: { github: { repository: "example-org/fargate-connect" } },
   network: {
     vpcCidr: "10.20.0.0/16",
     azCount: 2,

@@ -10,6 +10,9 @@ export default {
     bucket: "fargate-connect-prod-tfstate-123456789012",
     noncurrentVersionExpirationDays: 90,
   },
+  // GitHub OIDC provider + plan/deploy roles (stack ci-identity, applied by hand after state).
+  // Replace the repository with yours; deploy jobs run in the GitHub environment "prod".
+  ci: { github: { repository: "example-org/fargate-connect" } },
   network: {
     vpcCidr: "10.30.0.0/16",
     azCount: 3,

@@ -10,6 +10,7 @@ import {
 } from "../modules/lib/firehose-limits";
 import { LOG_RETENTION_DAYS } from "../modules/lib/log-retention";
 import { subnetProblems } from "../modules/lib/subnet-plan";
+import { ciProblems, ciSchema } from "./ci-schema";
 import { costSchema } from "./cost-schema";
 import { dataSchema } from "./data-schema";
 import { fisSchema, opsSchema } from "./ops-schema";
@@ -244,6 +245,8 @@ export const envConfigSchema = z.strictObject({
       noncurrentVersionExpirationDays: z.int().min(1).max(3650).default(90),
     })
     .optional(),
+  /** CI identity: GitHub OIDC provider, plan and deploy roles (bootstrap stack ci-identity; config/ci-schema.ts). */
+  ci: ciSchema,
   network,
   platform: z
     .strictObject({
@@ -313,6 +316,7 @@ function demoRoutesProblems(c: z.output<typeof envConfigSchema>, ctx: z.Refineme
 
 // --- ops (issue 10): experiment settings are used only where FIS is on, so elsewhere they are an error ---
 const checkedEnvConfigSchema = envConfigSchema.superRefine((c, ctx) => {
+  ciProblems(c, ctx);
   for (const p of servicesProblems({
     namePrefix: c.namePrefix,
     services: c.services,

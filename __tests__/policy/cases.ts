@@ -786,6 +786,33 @@ export const CASES: Readonly<Record<string, RuleCase>> = {
       },
     }),
   },
+  "IAM-07": {
+    // The classic mistake: a subject wildcard that admits every branch, tag and pull request.
+    bad: role([
+      {
+        actions: ["sts:AssumeRoleWithWebIdentity"],
+        principals: [{ type: "Federated", identifiers: ["${aws_iam_openid_connect_provider.github.arn}"] }],
+        condition: [
+          { test: "StringEquals", variable: "token.actions.githubusercontent.com:aud", values: ["sts.amazonaws.com"] },
+          { test: "StringLike", variable: "token.actions.githubusercontent.com:sub", values: ["repo:org/repo:*"] },
+        ],
+      },
+    ]),
+    good: role([
+      {
+        actions: ["sts:AssumeRoleWithWebIdentity"],
+        principals: [{ type: "Federated", identifiers: ["${aws_iam_openid_connect_provider.github.arn}"] }],
+        condition: [
+          { test: "StringEquals", variable: "token.actions.githubusercontent.com:aud", values: ["sts.amazonaws.com"] },
+          {
+            test: "StringEquals",
+            variable: "token.actions.githubusercontent.com:sub",
+            values: ["repo:org/repo:environment:prod"],
+          },
+        ],
+      },
+    ]),
+  },
   "KMS-01": {
     bad: keyPolicy([], { enable_key_rotation: false }),
     good: keyPolicy([]),

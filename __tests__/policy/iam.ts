@@ -142,6 +142,32 @@ export function isScopedByCondition(s: Statement): boolean {
   );
 }
 
+/**
+ * A web-identity (OIDC) trust statement's problem, or undefined when it has none: the token's
+ * audience must be pinned with StringEquals, and its subject to exact values (no "*" or "?", which
+ * StringLike reads as wildcards: `repo:org/repo:*` admits every branch and pull request) that all
+ * name one repository when they are GitHub subjects.
+ */
+export function webIdentityTrustProblem(s: Statement): string | undefined {
+  const federated = s.principals.some((p) => p.type === "Federated");
+  const webIdentity = s.actions.some((a) => /^sts:AssumeRoleWithWebIdentity$/i.test(a));
+  if (s.effect !== "Allow" || !federated || !webIdentity) return undefined;
+  const on = (claim: string) => s.conditions.filter((c) => c.variable.endsWith(`:${claim}`));
+  const exact = (c: Condition) =>
+    c.test === "StringEquals" || (c.test === "StringLike" && c.values.every((v) => !/[*?]/.test(v)));
+  const aud = on("aud");
+  if (!aud.some((c) => c.test === "StringEquals" && c.values.length > 0))
+    return "no StringEquals condition on the audience (aud)";
+  const sub = on("sub");
+  if (sub.length === 0) return "no condition on the subject (sub): any workflow of any repository could assume it";
+  const loose = sub.filter((c) => !exact(c) || c.values.length === 0);
+  if (loose.length > 0) return `subject condition with wildcards: ${loose.flatMap((c) => c.values).join(", ")}`;
+  const repos = new Set(
+    sub.flatMap((c) => c.values).flatMap((v) => (/^repo:([^:]+):/.exec(v) ? [/^repo:([^:]+):/.exec(v)![1]] : [])),
+  );
+  return repos.size > 1 ? `subjects of several repositories: ${[...repos].join(", ")}` : undefined;
+}
+
 /** The request context a simulated call carries: condition key → value (absent keys are omitted). */
 export type RequestContext = Readonly<Record<string, string>>;
 

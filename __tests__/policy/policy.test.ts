@@ -61,8 +61,26 @@ describe("policy gate on the synthesized stacks", () => {
 
   it("when the account-root kms:* statement is found, then the exception covers it and nothing else", () => {
     const iam02 = report.rules.find((r) => r.rule.id === "IAM-02")!;
-    expect(iam02.excepted.length).toBeGreaterThan(0);
-    expect(new Set(iam02.excepted.map((e) => e.violation.detail))).toEqual(new Set(["AccountAdministers"]));
+    const onKeys = iam02.excepted.filter((e) => e.violation.resource.type === "aws_kms_key");
+    expect(onKeys.length).toBeGreaterThan(0);
+    expect(new Set(onKeys.map((e) => e.violation.detail))).toEqual(new Set(["AccountAdministers"]));
+    // The only other IAM-02 exceptions: the CI deploy role's service-wide statements, nothing else.
+    const others = iam02.excepted.filter((e) => e.violation.resource.type !== "aws_kms_key");
+    expect(new Set(others.map((e) => `${e.violation.stack}/${e.violation.detail}`))).toEqual(
+      new Set([
+        "ci-identity/ManageStackServices",
+        "ci-identity/ManageGlobalDnsRecords",
+        "ci-identity/ManageStackBuckets",
+      ]),
+    );
+  });
+
+  it("when the CI identity is checked, then both roles' trusts pass the OIDC rule and their policies the IAM rules", () => {
+    const iam07 = report.rules.find((r) => r.rule.id === "IAM-07")!;
+    // Two roles (plan, deploy) in each of dev and prod.
+    expect(iam07.resourcesChecked).toBe(4);
+    expect(iam07.violations).toEqual([]);
+    expect(envs.every((e) => e.stackNames.includes("ci-identity"))).toBe(true);
   });
 });
 

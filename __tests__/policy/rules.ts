@@ -11,6 +11,7 @@ import {
   isWildcardAction,
   parsePolicy,
   statementApplies,
+  webIdentityTrustProblem,
   type ParsedPolicy,
   type Statement,
 } from "./iam";
@@ -1278,6 +1279,26 @@ export const RULES: readonly Rule[] = [
         }),
       ];
     },
+  },
+  {
+    id: "IAM-07",
+    title: "OIDC (GitHub Actions) trust: audience pinned, exact subjects of one repository",
+    checkov: ["CKV_AWS_358"],
+    trivy: [],
+    securityHub: [],
+    check: (_s, ctx) =>
+      ctx.env
+        .resources("aws_iam_role", ctx.stackName)
+        .filter((role) => {
+          const trust = parsePolicy(ctx.env, role.stack, role.body.assume_role_policy);
+          return !trust.ok || trust.statements.some((s) => s.principals.some((p) => p.type === "Federated"));
+        })
+        .flatMap((role) =>
+          eachStatement(
+            [{ resource: role, policy: parsePolicy(ctx.env, role.stack, role.body.assume_role_policy) }],
+            webIdentityTrustProblem,
+          ),
+        ),
   },
   {
     id: "KMS-01",

@@ -37,9 +37,10 @@ function filesUnder(dir: string): Record<string, string> {
 }
 
 describe("every environment", () => {
-  it("when each environment is synthesized, then it writes its stacks (state only with a state bucket)", () => {
-    expect(Object.keys(dev).sort()).toEqual(["data", "network", "ops", "platform", "services", "state"]);
-    expect(Object.keys(prd).sort()).toEqual(["data", "network", "ops", "platform", "services", "state"]);
+  it("when each environment is synthesized, then it writes its stacks (bootstrap ones only when configured)", () => {
+    const all = ["ci-identity", "data", "network", "ops", "platform", "services", "state"];
+    expect(Object.keys(dev).sort()).toEqual(all);
+    expect(Object.keys(prd).sort()).toEqual(all);
     for (const { stacks } of Object.values(synthesized)) {
       for (const json of Object.values(stacks)) expect(Object.keys(json.resource).length).toBeGreaterThan(0);
     }
@@ -76,7 +77,7 @@ describe("every environment", () => {
 
 describe("backends", () => {
   it("when no state bucket is configured, then every stack uses a repo-relative local backend", () => {
-    const { stacks } = synthApp(parseEnvConfig("sandbox", { ...devConfig, state: undefined }));
+    const { stacks } = synthApp(parseEnvConfig("sandbox", { ...devConfig, state: undefined, ci: undefined }));
     expect(Object.keys(stacks).sort()).toEqual(["data", "network", "ops", "platform", "services"]);
     expect(stacks.network!.terraform.backend).toEqual({
       local: { path: "../../../terraform-state/sandbox/network.tfstate" },
@@ -303,7 +304,7 @@ describe("cross-stack references", () => {
   });
 
   it("when an environment keeps local state, then platform reads network's local state file", () => {
-    const { stacks } = synthApp(parseEnvConfig("sandbox", { ...devConfig, state: undefined }));
+    const { stacks } = synthApp(parseEnvConfig("sandbox", { ...devConfig, state: undefined, ci: undefined }));
     expect(Object.values(dataOf(stacks.platform!, "terraform_remote_state"))).toEqual([
       expect.objectContaining({
         backend: "local",
