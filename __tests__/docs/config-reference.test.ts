@@ -31,7 +31,7 @@ describe("configuration reference (docs/configuration.md)", () => {
     expect(generated).toContain("| `platform.waf.rateLimitWindowSec` | `60` \\| `120` \\| `300` \\| `600` | `300` |");
     // A schema constant used at two paths is documented at both.
     expect(docs.get("platform.capacityProviderStrategy.fargateBase")).toBe(
-      docs.get("services.caller.capacityProviderStrategy.fargateBase"),
+      docs.get("services.<name>.capacityProviderStrategy.fargateBase"),
     );
     // Written as `logs,` in the schema: the comment of the `logs` constant describes it.
     expect(docs.get("logs")).toMatch(/^Log pipeline/);

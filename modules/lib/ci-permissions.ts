@@ -59,6 +59,7 @@ export const DEPLOY_SERVICE_OF_RESOURCE: Readonly<Record<string, string>> = {
   aws_wafv2_: "wafv2",
   aws_acm_: "acm",
   aws_route53_: "route53",
+  aws_xray_: "xray",
 };
 
 /** The IAM service a resource type belongs to, or undefined when the deploy role has no grant for it. */
