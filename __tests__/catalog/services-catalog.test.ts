@@ -3,6 +3,7 @@ import { App, Testing } from "cdktn";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import devRaw from "../../config/dev";
+import { parseCatalog } from "../../scripts/pipeline/catalog";
 import { runCatalog, serviceCatalog, type ServiceCatalog } from "../../scripts/services-catalog";
 import { parseEnvConfig } from "../../config/schema";
 import { NetworkStack } from "../../stacks/network";
