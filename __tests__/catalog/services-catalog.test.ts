@@ -130,6 +130,8 @@ describe("services:catalog", () => {
       const catalog = JSON.parse(result.stdout) as ServiceCatalog;
       expect(catalog.environment).toBe("prod");
       expect(catalog.services.map((s) => s.name)).toEqual(Object.keys(devRaw.services));
+      // The workflows' own reader accepts it as is.
+      expect(parseCatalog(catalog, "prod").services).toHaveLength(2);
     },
   );
 });
