@@ -5,7 +5,7 @@ import { ECSClient } from "@aws-sdk/client-ecs";
 import { describe, expect, it } from "vitest";
 import { run } from "../../scripts/pipeline";
 import { parseCatalog } from "../../scripts/pipeline/catalog";
-import { deployedTagVariables, imageBuilds, imagesInState } from "../../scripts/pipeline/release";
+import { deployedTagVariables, imageBuilds, imagesInState, releaseVariables } from "../../scripts/pipeline/release";
 
 const fixture = (name: string) => join(__dirname, "fixtures", name);
 const catalog = (env: string) => parseCatalog(JSON.parse(readFileSync(fixture(`catalog-${env}.json`), "utf8")), env);
@@ -101,6 +101,18 @@ describe("release images", () => {
       "x",
     );
     expect(imageBuilds([amd64Only]).map((b) => b.qemu)).toEqual([false, false]);
+  });
+
+  it("when no service of an environment logs through FireLens, then no log router is built, pushed or tagged", () => {
+    const noRouter = parseCatalog(
+      { ...catalog("prod"), logRouter: { ...catalog("prod").logRouter, platforms: [] } },
+      "x",
+    );
+    expect(imageBuilds([noRouter]).map((b) => b.image)).not.toContain("log-router");
+    expect(imageBuilds([catalog("prod")]).map((b) => b.image)).toContain("log-router");
+    expect(releaseVariables(noRouter, "abc").some((v) => v.startsWith(`${noRouter.logRouter.imageTagVariable}=`))).toBe(
+      false,
+    );
   });
 
   it("when one service is built from different apps in two environments, then the build list is refused", () => {

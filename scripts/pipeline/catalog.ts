@@ -42,7 +42,8 @@ export const catalogSchema = z.object({
   logRouter: z.object({
     repositoryOutput: outputKey,
     imageTagVariable: variableName,
-    platforms: z.array(platform).min(1),
+    // Empty when no service of the environment logs through FireLens: nothing to build or ship.
+    platforms: z.array(platform),
   }),
   clusterNameOutput: outputKey,
 });

@@ -50,7 +50,8 @@ export function imageBuilds(catalogs: readonly Catalog[]): ImageBuild[] {
       if (s.build)
         add(s.name, { dockerfile: s.build.dockerfile, context: ".", buildArg: `APP=${s.build.app}` }, [s.platform]);
     }
-    add(LOG_ROUTER_IMAGE, { ...LOG_ROUTER_BUILD, buildArg: "" }, catalog.logRouter.platforms);
+    if (shipsLogRouter(catalog))
+      add(LOG_ROUTER_IMAGE, { ...LOG_ROUTER_BUILD, buildArg: "" }, catalog.logRouter.platforms);
   }
   return [...builds.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
@@ -65,6 +66,11 @@ export function imageBuilds(catalogs: readonly Catalog[]): ImageBuild[] {
         qemu: platforms.some((p) => p !== BUILD_HOST),
       };
     });
+}
+
+/** The log router is built and shipped only for an environment where some service logs through FireLens. */
+function shipsLogRouter(catalog: Catalog): boolean {
+  return catalog.logRouter.platforms.length > 0;
 }
 
 function outputOf(outputs: StackOutputs, stack: string, key: string, what: string): string {
@@ -86,10 +92,14 @@ export function pushTargets(catalog: Catalog, outputs: StackOutputs): { image: s
         image: s.name,
         repositoryUrl: outputOf(outputs, "platform", s.repositoryOutput, `repository of ${s.name}`),
       })),
-    {
-      image: LOG_ROUTER_IMAGE,
-      repositoryUrl: outputOf(outputs, "platform", catalog.logRouter.repositoryOutput, "log router repository"),
-    },
+    ...(shipsLogRouter(catalog)
+      ? [
+          {
+            image: LOG_ROUTER_IMAGE,
+            repositoryUrl: outputOf(outputs, "platform", catalog.logRouter.repositoryOutput, "log router repository"),
+          },
+        ]
+      : []),
   ];
 }
 
@@ -99,7 +109,7 @@ export function releaseVariables(catalog: Catalog, tag: string): string[] {
     throw new Error(`tag ${JSON.stringify(tag)} is not a Docker tag`);
   return [
     ...catalog.services.filter((s) => s.build !== null).map((s) => `${s.imageTagVariable}=${tag}`),
-    `${catalog.logRouter.imageTagVariable}=${tag}`,
+    ...(shipsLogRouter(catalog) ? [`${catalog.logRouter.imageTagVariable}=${tag}`] : []),
   ];
 }
 
@@ -165,11 +175,15 @@ export function deployedTagVariables(
       variable: s.imageTagVariable,
       repository: s.build ? repositoryOf(s.repositoryOutput) : (s.image ?? undefined),
     })),
-    {
-      what: LOG_ROUTER_IMAGE,
-      variable: catalog.logRouter.imageTagVariable,
-      repository: repositoryOf(catalog.logRouter.repositoryOutput),
-    },
+    ...(shipsLogRouter(catalog)
+      ? [
+          {
+            what: LOG_ROUTER_IMAGE,
+            variable: catalog.logRouter.imageTagVariable,
+            repository: repositoryOf(catalog.logRouter.repositoryOutput),
+          },
+        ]
+      : []),
   ];
   const vars: string[] = [];
   for (const w of wanted) {
