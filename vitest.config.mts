@@ -6,8 +6,10 @@ import { configDefaults, defineConfig } from "vitest/config";
  */
 const SYSTEM = [
   "__tests__/apps/**/*.test.ts",
+  "__tests__/catalog/services-catalog.test.ts",
   "__tests__/chaos/**/*.test.ts",
   "__tests__/config/cli.test.ts",
+  "__tests__/modules/cache-engine-upgrade.test.ts",
   "__tests__/plan-summary/**/*.test.ts",
   "__tests__/terraform/**/*.test.ts",
   "__tests__/workflows.test.ts",

@@ -3,7 +3,7 @@ import { IamRolePolicy } from "@cdktn/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktn/provider-aws/lib/iam-role-policy-attachment";
 import { Construct } from "constructs";
 import { AwsContext } from "./aws-context";
-import { LazyPolicyDocument, type Grantable, type PolicyStatement } from "./lib/iam";
+import { LazyPolicyDocument, type Grant, type Grantable, type PolicyStatement } from "./lib/iam";
 import { Validator } from "./lib/validate";
 
 export interface ServiceRoleProps {
@@ -99,8 +99,8 @@ export class ServiceRole extends Construct implements Grantable {
     return [this.role, ...(this.policyResource ? [this.policyResource] : []), ...this.attachments];
   }
 
-  /** Adds a statement to the role's inline policy (created with the first statement). */
-  addToPrincipalPolicy(statement: PolicyStatement): void {
+  /** Adds a statement to the role's inline policy (created with the first statement); returns what carries it. */
+  addToPrincipalPolicy(statement: PolicyStatement): Grant {
     const v = new Validator(this);
     const actions = statement.actions ?? [];
     v.check(actions.length > 0, "statement.actions", actions, "at least one action");
@@ -115,5 +115,6 @@ export class ServiceRole extends Construct implements Grantable {
       });
     }
     this.policy.add(statement);
+    return { dependables: [this.role, this.policyResource!] };
   }
 }

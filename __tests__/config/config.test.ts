@@ -29,6 +29,7 @@ describe("environment config", () => {
       delete c.logRetentionDays;
       delete c.tags;
       delete c.state;
+      delete c.ci;
     });
     const config = parseEnvConfig("dev", raw);
     expect(config.network.vpcEndpoints).toBe(false);
@@ -56,7 +57,10 @@ describe("environment config", () => {
   });
 
   describe("state in CI", () => {
-    const local = devWith((c) => delete (c as { state?: unknown }).state);
+    const local = devWith((c) => {
+      delete c.state;
+      delete c.ci;
+    });
     let outdir: string;
     beforeEach(() => {
       outdir = join(mkdtempSync(join(tmpdir(), "fc-ci-")), "out");

@@ -165,7 +165,7 @@ describe("argument errors (nothing reaches SSM)", () => {
     [["restart"], /unknown command "restart"; expected one of: status, set, reset/],
     [[], /missing command/],
     [["status", "--verbose"], /unknown flag --verbose; allowed: --service, --env, --yes-prod/],
-    [["status", "--service", "db"], /unknown service "db"; --service accepts: caller, responder/],
+    [["status", "--service", "db"], /unknown service "db"; --service accepts the services of dev: caller, responder/],
     [["status", "--env", "staging"], /unknown environment "staging"; --env accepts: dev, prod/],
     [["status", "--env"], /--env needs a value/],
     [["reset", "now"], /unexpected argument\(s\) now/],

@@ -181,6 +181,27 @@ describe("data stack: SECURITY.md rows", () => {
     }
   });
 
+  it("Aurora: prod's reader sits in one of the network's private-subnet AZs other than the writer's", () => {
+    const instances = resourcesOf(prd.data!, "aws_rds_cluster_instance");
+    expect(instances.mysql_instance_0!.availability_zone).toBeUndefined();
+    const readerAz = String(instances.mysql_instance_1!.availability_zone);
+    const azRefs = [
+      ...readerAz.matchAll(/outputs\.(cross_stack_output_aws_subnet_vpc_private_(\d)_availability_zone)/g),
+    ];
+    expect(azRefs.map((m) => m[2])).toEqual(["0", "1", "2"]);
+    expect(readerAz).toContain("[aws_rds_cluster_instance.mysql_instance_0.availability_zone]");
+    expect(readerAz).toMatch(/^\$\{element\(sort\(setsubtract\(/);
+    // Those outputs are the network stack's subnets' own AZs.
+    const outputs = prd.network!.output!;
+    expect(outputs[azRefs[0]![1]!]!.value).toBe("${aws_subnet.vpc_private_0.availability_zone}");
+    expect(outputs.privateSubnetAzs!.value).toHaveLength(3);
+  });
+
+  it("ElastiCache: prod refuses a plan that replaces the cache (prevent_destroy); dev does not", () => {
+    expect(onlyResource(prd.data!, "aws_elasticache_replication_group").lifecycle).toEqual({ prevent_destroy: true });
+    expect(onlyResource(dev.data!, "aws_elasticache_replication_group").lifecycle).toBeUndefined();
+  });
+
   it("Aurora: deletion protection and a final snapshot in prod (the top-level deletionProtection key); neither in dev", () => {
     expect(onlyResource(prd.data!, "aws_rds_cluster")).toMatchObject({
       deletion_protection: true,
