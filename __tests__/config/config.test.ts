@@ -225,7 +225,7 @@ describe("the CLI entry (main.ts), in-process", () => {
       log.mockRestore();
     }
     const stacks = readdirSync(join(cwd, "cdktf.out", "stacks")).sort();
-    expect(stacks).toEqual(["data", "network", "ops", "platform", "services", "state"]);
+    expect(stacks).toEqual(["ci-identity", "data", "network", "ops", "platform", "services", "state"]);
     for (const stack of stacks) expect(existsSync(join(cwd, "cdktf.out", "stacks", stack, "cdk.tf.json"))).toBe(true);
     expect(printed).toEqual(['synthesized environment "prod" into cdktf.out']);
   });
