@@ -94,6 +94,34 @@ describe("tf:check: a stack's offline copy", () => {
     );
   });
 
+  it("when a data source looks up a KMS alias or an OIDC provider, then its attributes come from its own arguments", () => {
+    const lookups = {
+      terraform: { required_providers: { aws: { source: "hashicorp/aws", version: "6.66.0" } } },
+      data: {
+        aws_kms_alias: { state: { name: "alias/fc-dev-tfstate" } },
+        aws_iam_openid_connect_provider: { github: { url: "https://token.actions.githubusercontent.com" } },
+      },
+      resource: {
+        aws_iam_policy: {
+          p: {
+            policy: "${data.aws_kms_alias.state.target_key_arn} ${data.aws_iam_openid_connect_provider.github.arn}",
+          },
+        },
+      },
+    };
+    const { json, notes } = prepareStack(
+      lookups,
+      {},
+      { versions: { aws: "5.100.0" }, mirror: true },
+      { accountId: "1", region: "eu-west-1" },
+    );
+    expect(json.data).toBeUndefined();
+    expect((json.resource as Record<string, Record<string, { policy: string }>>).aws_iam_policy!.p!.policy).toBe(
+      '${"arn:aws:kms:eu-west-1:1:key/0123abcd-4567-89ef-0123-456789abcdef"} ${"arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com"}',
+    );
+    expect(notes).toEqual(["stubbed data: aws_kms_alias, aws_iam_openid_connect_provider"]);
+  });
+
   it("when an upstream output is faked, then its shape follows the declared value", () => {
     expect(fakeOutput("x", "${aws_lb.alb_alb.arn}", "1", "eu-west-1")).toBe("arn:aws:lb:eu-west-1:1:lb/alb-alb");
     expect(fakeOutput("x", "${aws_lb.alb_alb.arn_suffix}", "1", "eu-west-1")).toBe("app/alb-alb/0123456789abcdef");

@@ -21,21 +21,48 @@ export interface PreparedStack {
 }
 
 /**
- * Literal values for the data sources that call AWS, per attribute. aws_region and aws_partition
- * stay: the provider answers them from its own configuration, without a call.
+ * Literal values for the data sources that call AWS, per attribute (from the data block's own
+ * arguments where they are literals). aws_region and aws_partition stay: the provider answers them
+ * from its own configuration, without a call.
  */
-function dataStubs(accountId: string, region: string, partition = "aws"): Record<string, Record<string, unknown>> {
+function dataStubs(accountId: string, region: string, partition = "aws"): Record<string, (body: Json) => Json> {
   return {
-    aws_caller_identity: {
+    aws_caller_identity: () => ({
       account_id: accountId,
       arn: `arn:${partition}:iam::${accountId}:user/tf-check`,
       id: accountId,
       user_id: "AIDAEXAMPLETFCHECK",
-    },
-    aws_availability_zones: {
+    }),
+    aws_availability_zones: () => ({
       names: [`${region}a`, `${region}b`, `${region}c`],
       zone_ids: ["euw1-az1", "euw1-az2", "euw1-az3"],
       id: region,
+    }),
+    aws_kms_alias: (body) => {
+      const name = typeof body.name === "string" && !body.name.includes("${") ? body.name : "alias/tf-check";
+      const keyId = "0123abcd-4567-89ef-0123-456789abcdef";
+      return {
+        arn: `arn:${partition}:kms:${region}:${accountId}:${name}`,
+        id: `arn:${partition}:kms:${region}:${accountId}:${name}`,
+        name,
+        target_key_arn: `arn:${partition}:kms:${region}:${accountId}:key/${keyId}`,
+        target_key_id: keyId,
+      };
+    },
+    aws_iam_openid_connect_provider: (body) => {
+      const url =
+        typeof body.url === "string" && !body.url.includes("${")
+          ? body.url
+          : "https://token.actions.githubusercontent.com";
+      const host = url.replace(/^https:\/\//, "");
+      return {
+        arn: `arn:${partition}:iam::${accountId}:oidc-provider/${host}`,
+        id: `arn:${partition}:iam::${accountId}:oidc-provider/${host}`,
+        url: host,
+        client_id_list: ["sts.amazonaws.com"],
+        thumbprint_list: [],
+        tags: {},
+      };
     },
   };
 }
@@ -111,8 +138,8 @@ export function prepareStack(
   const stubs = dataStubs(opts.accountId, opts.region);
   const replacements: [RegExp, string][] = [];
   for (const [type, attrs] of Object.entries(stubs)) {
-    for (const name of Object.keys(data[type] ?? {})) {
-      for (const [attr, value] of Object.entries(attrs)) {
+    for (const [name, body] of Object.entries(data[type] ?? {})) {
+      for (const [attr, value] of Object.entries(attrs(body))) {
         replacements.push([new RegExp(`\\bdata\\.${type}\\.${name}\\.${attr}\\b`, "g"), hclLiteral(value)]);
       }
       delete data[type]![name];
