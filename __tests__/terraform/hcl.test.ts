@@ -1,10 +1,10 @@
 // `npm run synth:hcl` writes HCL that Terraform accepts: terraform fmt -check on every stack of every
 // environment, and terraform validate with the provider (TF_PLUGIN_MIRROR, or the registry).
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENVIRONMENTS, loadConfig } from "../../config";
 import { cliConfig, mirrorProviders } from "../../scripts/tf-check/check";
 import { explainedByTable, TRANSLATIONS, type Diagnostic } from "../../scripts/tf-check/translations";
@@ -28,6 +28,10 @@ beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), "fc-hcl-"));
   for (const env of envs) stacksOf[env] = await synthHcl(loadConfig(env), join(root, env));
 }, 120_000);
+
+afterAll(() => {
+  if (root) rmSync(root, { recursive: true, force: true });
+});
 
 describe("npm run synth:hcl", () => {
   it("when every stack's cdk.tf goes through terraform fmt -check, then each parses and is already canonical", async () => {
@@ -81,11 +85,12 @@ describe("npm run synth:hcl", () => {
     const validateRoot = join(root, "validate");
     writeFileSync(join(validateRoot, "main.tf.json"), JSON.stringify({ module: modules }));
     writeFileSync(join(validateRoot, "terraform.rc"), cliConfig(mirror));
+    mkdirSync(join(validateRoot, "plugin-cache"));
     // With a mirror, a CLI configuration of our own; without, the user's (the registry, or their mirrors).
     const cliConfigFile = mirror ? join(validateRoot, "terraform.rc") : process.env.TF_CLI_CONFIG_FILE;
     const env = {
       ...(cliConfigFile ? { TF_CLI_CONFIG_FILE: cliConfigFile } : {}),
-      TF_PLUGIN_CACHE_DIR: mkdtempSync(join(tmpdir(), "fc-plugins-")),
+      TF_PLUGIN_CACHE_DIR: join(validateRoot, "plugin-cache"),
     };
     const init = terraform(["init", "-backend=false", "-input=false", "-no-color"], validateRoot, env);
     const hint =

@@ -1,6 +1,6 @@
 // tf:check with the real terraform: one real stack checked and its table row, a broken stack's row,
 // and the bad-input answers (exit code and one line naming the stack and the cause).
-import { mkdtempSync, readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -38,12 +38,13 @@ describe("tf:check on real stacks", () => {
       { ...base, stack: "state-broken", json: broken },
     ];
     const versions = mirror ? mirrorProviders(mirror) : { aws: "6.66.0" };
+    const workDir = mkdtempSync(join(tmpdir(), "fc-tf-check-test-"));
     const rows = await checkStacks(inputs, {
-      workDir: mkdtempSync(join(tmpdir(), "fc-tf-check-test-")),
+      workDir,
       providers: { versions, mirror: Boolean(mirror) },
       mirror,
       jobs: 2,
-    });
+    }).finally(() => rmSync(workDir, { recursive: true, force: true }));
     const resources = Object.values(stacks.state!.resource).reduce((n, byName) => n + Object.keys(byName).length, 0);
     const table = formatTable(rows).split("\n");
     expect(table[0]).toBe("env | stack        | validate | add | change | destroy | notes");
@@ -85,7 +86,9 @@ describe("tf:check bad input", () => {
   it("when the mirror lacks hashicorp/aws, then it exits 3 with one line per stack naming it and the mirror", async () => {
     const empty = mkdtempSync(join(tmpdir(), "fc-empty-mirror-"));
     const before = leftovers();
-    expect(await main(["--env", "dev"], { ...process.env, TF_PLUGIN_MIRROR: empty })).toBe(EXIT.environment);
+    const code = await main(["--env", "dev"], { ...process.env, TF_PLUGIN_MIRROR: empty });
+    rmSync(empty, { recursive: true, force: true });
+    expect(code).toBe(EXIT.environment);
     const { stacks } = await synthesizedEnvironment("dev");
     expect(err).toEqual(
       Object.keys(stacks)
