@@ -1,11 +1,11 @@
 import { DataAwsIamPolicyDocument } from "@cdktn/provider-aws/lib/data-aws-iam-policy-document";
 import { IamRole } from "@cdktn/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktn/provider-aws/lib/iam-role-policy";
-import { IamRolePolicyAttachment } from "@cdktn/provider-aws/lib/iam-role-policy-attachment";
 import { Construct } from "constructs";
 import { GITHUB_OIDC_HOST, STS_AUDIENCE } from "./github-oidc-provider";
 import { GITHUB_CLAIM_PART, GITHUB_REPOSITORY, githubSubjectClaim, type GithubSubject } from "./lib/github-subject";
 import type { PolicyStatement } from "./lib/iam";
+import { attachManagedPolicies } from "./lib/managed-policies";
 import { Validator } from "./lib/validate";
 
 export interface GithubActionsRoleProps {
@@ -97,16 +97,7 @@ export class GithubActionsRole extends Construct {
     this.arn = this.role.arn;
     this.name = this.role.name;
 
-    for (const [i, policyArn] of (props.managedPolicyArns ?? []).entries()) {
-      v.matches(
-        `managedPolicyArns[${i}]`,
-        policyArn,
-        /^arn:[a-z-]+:iam::aws:policy\/[\w+=,.@/-]+$/,
-        "an AWS managed policy ARN",
-      );
-      const policyName = policyArn.split("/").pop()!;
-      new IamRolePolicyAttachment(this, `managed-${policyName}`, { role: this.role.name, policyArn });
-    }
+    attachManagedPolicies(this, v, this.role, props.managedPolicyArns ?? []);
     if (props.statements && props.statements.length > 0) {
       const document = new DataAwsIamPolicyDocument(this, "policy-document", { statement: [...props.statements] });
       new IamRolePolicy(this, "policy", { name: "ci", role: this.role.id, policy: document.json });
