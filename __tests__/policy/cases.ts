@@ -4,7 +4,7 @@ import { loadConfig } from "../../config";
 import { decimalGreaterThanRegex } from "../../modules/lib/decimal-regex";
 import { hostSources } from "../../modules/lib/fis-sources";
 import { planSubnets } from "../../modules/lib/subnet-plan";
-import { Environment, type Block, type StackJson } from "./tf";
+import { Environment, type Block, type StackJson } from "../../scripts/policy/tf";
 
 export interface Fixture {
   readonly stacks: Record<string, StackJson>;

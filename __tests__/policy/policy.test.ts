@@ -2,13 +2,13 @@
 // npm test), and every rule proven able to fail on a deliberately bad resource.
 import { beforeAll, describe, expect, it } from "vitest";
 import { CASES, environmentOf } from "./cases";
-import { hclToJson, parseContainerDefinitions } from "./containers";
-import { describeViolation, runPolicy, runRule, type PolicyReport } from "./engine";
-import { EXCEPTIONS } from "./exceptions";
-import { parsePolicy } from "./iam";
-import { RULES, ruleById } from "./rules";
+import { hclToJson, parseContainerDefinitions } from "../../scripts/policy/containers";
+import { describeViolation, runPolicy, runRule, type PolicyReport } from "../../scripts/policy/engine";
+import { EXCEPTIONS } from "../../scripts/policy/exceptions";
+import { parsePolicy } from "../../scripts/policy/iam";
+import { RULES, ruleById } from "../../scripts/policy/rules";
 import { SSM_AGENT_CONTAINER_NAME, SSM_AGENT_IMAGE } from "../../modules/ecs-service/sidecars";
-import { Environment } from "./tf";
+import { Environment } from "../../scripts/policy/tf";
 import { ENVIRONMENTS, loadConfig } from "../../config";
 import { synthesizedEnvironment, type SharedEnvironment } from "../helpers/synth-once";
 
