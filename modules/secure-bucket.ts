@@ -75,7 +75,7 @@ export class SecureBucket extends Construct {
         "encryption.kmsKeyArn",
         props.encryption.kmsKeyArn,
         KEY_ARN,
-        "a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>): the bucket policy names the key by ARN and id, and an alias would resolve in the caller's account",
+        "a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>): the bucket policy names the key by ARN and id, and an alias would resolve in the requester's account",
       );
     }
     const current = props.currentVersionLifecycle;

@@ -118,7 +118,7 @@ describe("ServiceRole", () => {
           {
             test: "StringEquals",
             variable: "aws:SourceAccount",
-            values: ["${data.aws_caller_identity.aws_context_caller.account_id}"],
+            values: ["${data.aws_caller_identity.aws_context_identity.account_id}"],
           },
         ],
       }),
@@ -262,7 +262,7 @@ describe("SecureBucket", () => {
         "DenyOtherKmsKeys",
         [
           { test: "Null", variable: sseKey, values: ["false"] },
-          // The key by ARN or by id: both name this key; an alias would resolve in the caller's account.
+          // The key by ARN or by id: both name this key; an alias would resolve in the requester's account.
           { test: "StringNotEquals", variable: sseKey, values: ["arn:aws:kms:eu-west-1:123456789012:key/x", "x"] },
         ],
       ],

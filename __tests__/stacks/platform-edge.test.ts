@@ -161,7 +161,7 @@ describe("ALB access logs", () => {
       });
     }
     expect(resourcesOf(prod, "aws_s3_bucket").alb_access_logs_bucket!.bucket).toBe(
-      "fc-prod-alb-logs-${data.aws_caller_identity.aws_context_caller.account_id}-eu-west-1",
+      "fc-prod-alb-logs-${data.aws_caller_identity.aws_context_identity.account_id}-eu-west-1",
     );
   });
 
@@ -178,7 +178,7 @@ describe("ALB access logs", () => {
       ],
     });
     expect(delivery.resources).toEqual([
-      "arn:${data.aws_partition.aws_context_partition.partition}:s3:::fc-prod-alb-logs-${data.aws_caller_identity.aws_context_caller.account_id}-eu-west-1/alb/AWSLogs/${data.aws_caller_identity.aws_context_caller.account_id}/*",
+      "arn:${data.aws_partition.aws_context_partition.partition}:s3:::fc-prod-alb-logs-${data.aws_caller_identity.aws_context_identity.account_id}-eu-west-1/alb/AWSLogs/${data.aws_caller_identity.aws_context_identity.account_id}/*",
     ]);
     expect(statements.map((s) => s.sid)).toContain("DenyInsecureTransport");
   });
