@@ -297,7 +297,7 @@ describe("SecureBucket", () => {
           }),
       ),
     ).toBe(
-      'SecureBucket test/b: encryption.kmsKeyArn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>): the bucket policy names the key by ARN and id, and an alias would resolve in the caller\'s account, got "arn:aws:kms:eu-west-1:123456789012:alias/logs"',
+      'SecureBucket test/b: encryption.kmsKeyArn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>): the bucket policy names the key by ARN and id, and an alias would resolve in the requester\'s account, got "arn:aws:kms:eu-west-1:123456789012:alias/logs"',
     );
   });
 
