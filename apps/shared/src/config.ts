@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseInteger } from "./integer";
 
 /** Raised when the environment does not satisfy an app's schema; the process should exit. */
 export class AppConfigError extends Error {
@@ -20,11 +21,39 @@ export function parseAppConfig<S extends z.ZodType>(schema: S, env: NodeJS.Proce
   throw new AppConfigError(`Invalid configuration:\n  - ${lines.join("\n  - ")}`);
 }
 
-/** Env-var building blocks shared by both apps. */
-export const envInt = (min: number, max: number, fallback: number) => {
+/** Env-var building blocks shared by both apps. Integers read as query parameters do (parseInteger). */
+export const envInt = (min: number, max: number, fallback: number) =>
+  optionalEnvInt(min, max).transform((n) => n ?? fallback);
+
+/** An integer env var whose absence the app resolves itself (e.g. from another setting). */
+export const optionalEnvInt = (min: number, max: number) => {
   const allowed = `expected an integer from ${min} to ${max}`;
-  return z.coerce.number({ error: allowed }).int(allowed).min(min, allowed).max(max, allowed).default(fallback);
+  return z
+    .string({ error: allowed })
+    .optional()
+    .transform((raw, ctx): number | undefined => {
+      if (raw === undefined) return undefined;
+      const n = parseInteger(raw);
+      if (n !== undefined && n >= min && n <= max) return n;
+      ctx.addIssue({ code: "custom", message: allowed });
+      return z.NEVER;
+    });
 };
+
+/** "true" or "false", nothing else (no "1", "yes", "TRUE"). */
+export const envBool = (fallback: boolean) =>
+  z
+    .enum(["true", "false"], { error: 'expected "true" or "false"' })
+    .optional()
+    .transform((raw) => (raw === undefined ? fallback : raw === "true"));
+
+/** A ratio from 0 to 1 as a plain decimal ("0.05", "1"). */
+export const envRatio = (fallback: number) =>
+  z
+    .string()
+    .regex(/^(0(\.\d{1,6})?|1(\.0{1,6})?)$/, "expected a decimal from 0 to 1, e.g. 0.05")
+    .optional()
+    .transform((raw) => (raw === undefined ? fallback : Number(raw)));
 
 export const FAILURE_MODES = ["none", "return_500", "slow", "connection_leak", "cpu_burn"] as const;
 export type FailureMode = (typeof FAILURE_MODES)[number];
@@ -41,6 +70,12 @@ export const baseConfigShape = {
   BODY_LIMIT_BYTES: envInt(256, 10_485_760, 16_384),
   /** Must end before the ECS stopTimeout (30 s default, 120 s max). */
   SHUTDOWN_TIMEOUT_MS: envInt(100, 120_000, 25_000),
+  /**
+   * After SIGTERM, how long the listener stays open (answers with `Connection: close`, /readyz 503)
+   * before it closes, for a load balancer or proxy still routing new requests here; part of
+   * SHUTDOWN_TIMEOUT_MS. Unset: 2 s, but never above a quarter of SHUTDOWN_TIMEOUT_MS.
+   */
+  SHUTDOWN_DELAY_MS: optionalEnvInt(0, 60_000),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, "expected redis:// or rediss:// URL")
@@ -49,6 +84,20 @@ export const baseConfigShape = {
   /** ElastiCache AUTH token; on ECS it comes from the task definition's `secrets`, never plain environment. */
   REDIS_AUTH_TOKEN: z.string().min(16).max(128).optional(),
   REDIS_COMMAND_TIMEOUT_MS: envInt(10, 60_000, 500),
+  /**
+   * How long every authentication attempt to a data store (Redis WRONGPASS/NOAUTH, MySQL access
+   * denied) must have failed, with no success in between, before /healthz answers 503 so ECS
+   * replaces the task (secrets reach a task only when it starts).
+   */
+  LIVENESS_AUTH_FAILURE_MS: envInt(1_000, 600_000, 10_000),
+  /** Serves the demo routes (/work, the cache demo, /db); off, they answer 404. */
+  DEMO_ROUTES_ENABLED: envBool(false),
+  /** Fixed-ratio trace sampling: locally, and when X-Ray sampling rules cannot be had. */
+  TRACES_SAMPLE_RATIO: envRatio(0.05),
+  /** The collector's awsproxy (e.g. http://127.0.0.1:2000): X-Ray remote sampling rules come from it. */
+  XRAY_SAMPLING_ENDPOINT: z
+    .url({ protocol: /^https?$/, error: "expected an http:// URL (the collector's awsproxy)" })
+    .optional(),
   /** SSM parameter holding the failure mode, e.g. /fargate-connect/dev/failure_mode. */
   FAILURE_MODE_PARAMETER: z
     .string()
@@ -70,7 +119,12 @@ export const baseConfigShape = {
 
 /** Checks between base settings, run as part of parsing, so nothing connects with a bad config. */
 export function checkBaseConfig(
-  config: { HEADERS_TIMEOUT_MS: number; KEEP_ALIVE_TIMEOUT_MS: number },
+  config: {
+    HEADERS_TIMEOUT_MS: number;
+    KEEP_ALIVE_TIMEOUT_MS: number;
+    SHUTDOWN_TIMEOUT_MS: number;
+    SHUTDOWN_DELAY_MS?: number;
+  },
   ctx: z.RefinementCtx,
 ): void {
   if (config.HEADERS_TIMEOUT_MS <= config.KEEP_ALIVE_TIMEOUT_MS) {
@@ -80,6 +134,18 @@ export function checkBaseConfig(
       message: `must be above KEEP_ALIVE_TIMEOUT_MS (${config.KEEP_ALIVE_TIMEOUT_MS})`,
     });
   }
+  if (config.SHUTDOWN_DELAY_MS !== undefined && config.SHUTDOWN_DELAY_MS > config.SHUTDOWN_TIMEOUT_MS / 2) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["SHUTDOWN_DELAY_MS"],
+      message: `must be at most half of SHUTDOWN_TIMEOUT_MS (${config.SHUTDOWN_TIMEOUT_MS}), so draining has time left`,
+    });
+  }
+}
+
+/** The listener's stay-open time after SIGTERM: SHUTDOWN_DELAY_MS, or its default when unset. */
+export function shutdownDelayMs(config: Pick<BaseConfig, "SHUTDOWN_DELAY_MS" | "SHUTDOWN_TIMEOUT_MS">): number {
+  return config.SHUTDOWN_DELAY_MS ?? Math.min(2_000, Math.floor(config.SHUTDOWN_TIMEOUT_MS / 4));
 }
 
 /** What every service's parsed config contains. */

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { createClient, type RedisClientType } from "redis";
 import { withDeadline, DeadlineError } from "./deadline";
 import { DependencyError } from "./errors";
@@ -66,7 +67,33 @@ export async function closeRedis(client: RedisClient, timeoutMs = 1_000): Promis
   if (client.isOpen) client.destroy();
 }
 
+/** A Lua script sent by SHA1 (EVALSHA), and in full only when Redis does not know it yet. */
+export interface RedisScript {
+  readonly source: string;
+  readonly sha1: string;
+}
+
+export function redisScript(source: string): RedisScript {
+  return { source, sha1: createHash("sha1").update(source).digest("hex") };
+}
+
+/** Runs `script`: one round trip, two when Redis has not cached it (after a restart or failover). */
+export async function runScript(
+  client: RedisClient,
+  script: RedisScript,
+  keys: string[],
+  args: string[],
+): Promise<unknown> {
+  try {
+    return await client.evalSha(script.sha1, { keys, arguments: args });
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
+    return client.eval(script.source, { keys, arguments: args });
+  }
+}
+
 const STUCK_MS = 3_000;
+const WATCHDOG_MS = 500;
 
 /**
  * Every Redis call goes through here: it fails at once while the client is not connected, is cut
@@ -77,12 +104,31 @@ const STUCK_MS = 3_000;
 export class RedisGuard {
   private lastRecycle = 0;
   private notReadySince?: number;
+  private everReady = false;
+  private readonly watchdog: NodeJS.Timeout;
+  /**
+   * Epoch ms of the last time this task could not rely on Redis: a failed call, a lost connection,
+   * or a reconnect. Writes it tried to make then may be missing, so cached data older than this is
+   * not trusted (see the responder's page cache).
+   */
+  lastTroubleAt = 0;
 
   constructor(
     readonly client: RedisClient,
     private readonly opts: { readonly timeoutMs: number; readonly logger: Logger },
   ) {
-    client.on("ready", () => (this.notReadySince = undefined));
+    client.on("ready", () => {
+      this.notReadySince = undefined;
+      if (this.everReady) this.lastTroubleAt = Date.now();
+      this.everReady = true;
+    });
+    client.on("error", () => (this.lastTroubleAt = Date.now()));
+    client.on("end", () => (this.lastTroubleAt = Date.now()));
+    // A handshake lost in a blackhole waits for nobody: look every half second, calls or not.
+    this.watchdog = setInterval(() => {
+      if (this.client.isOpen && !this.client.isReady) this.unstick();
+    }, WATCHDOG_MS);
+    this.watchdog.unref();
   }
 
   /** True while commands can be sent. */
@@ -92,15 +138,22 @@ export class RedisGuard {
 
   async call<T>(op: string, fn: (client: RedisClient) => Promise<T>): Promise<T> {
     if (!this.client.isReady) {
+      this.lastTroubleAt = Date.now();
       this.unstick();
       throw new DependencyError("redis", new Error(`${op}: not connected`));
     }
     try {
       return await withDeadline(fn(this.client), this.opts.timeoutMs, `redis ${op}`);
     } catch (error) {
+      this.lastTroubleAt = Date.now();
       if (error instanceof DeadlineError) this.recycle(op);
       throw new DependencyError("redis", error);
     }
+  }
+
+  /** Stops the reconnect watchdog (at shutdown). */
+  close(): void {
+    clearInterval(this.watchdog);
   }
 
   /**
