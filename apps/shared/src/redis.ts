@@ -16,8 +16,11 @@ export interface RedisOptions {
   readonly logger: Logger;
 }
 
+/** Longest pause between two reconnect attempts (plus up to 100 ms of jitter). */
+export const RECONNECT_MAX_MS = 500;
+
 /**
- * A node-redis client that never queues while offline, backs off reconnects up to 2 s, and logs
+ * A node-redis client that never queues while offline, backs off reconnects up to 0.5 s, and logs
  * errors (an `error` listener is mandatory: without one an emitted error crashes the process).
  * Deadlines are applied by RedisGuard around every call.
  */
@@ -31,7 +34,9 @@ export function createRedis(opts: RedisOptions): RedisClient {
     commandOptions: { timeout: 0 },
     socket: {
       connectTimeout: 2_000,
-      reconnectStrategy: (retries) => Math.min(2 ** retries * 50, 2_000) + Math.floor(Math.random() * 100),
+      // Back within about half a second of Redis: a write that could not bump the page cache's
+      // generation while Redis was away pays it on reconnect (see the responder's MessageStore).
+      reconnectStrategy: (retries) => Math.min(2 ** retries * 50, RECONNECT_MAX_MS) + Math.floor(Math.random() * 100),
     },
   });
   let lastLogged = 0;
@@ -92,7 +97,8 @@ export async function runScript(
   }
 }
 
-const STUCK_MS = 3_000;
+/** A handshake (TLS + HELLO/AUTH) takes milliseconds; one still pending after this went into a blackhole. */
+const STUCK_MS = 1_000;
 const WATCHDOG_MS = 500;
 
 /**
@@ -103,7 +109,8 @@ const WATCHDOG_MS = 500;
  */
 export class RedisGuard {
   private lastRecycle = 0;
-  private notReadySince?: number;
+  /** When the current connection's TCP connect succeeded and its handshake began (undefined: none pending). */
+  private handshakeSince?: number;
   private everReady = false;
   private readonly watchdog: NodeJS.Timeout;
   /**
@@ -117,17 +124,21 @@ export class RedisGuard {
     readonly client: RedisClient,
     private readonly opts: { readonly timeoutMs: number; readonly logger: Logger },
   ) {
+    client.on("connect", () => (this.handshakeSince = Date.now()));
     client.on("ready", () => {
-      this.notReadySince = undefined;
+      this.handshakeSince = undefined;
       if (this.everReady) this.lastTroubleAt = Date.now();
       this.everReady = true;
     });
-    client.on("error", () => (this.lastTroubleAt = Date.now()));
-    client.on("end", () => (this.lastTroubleAt = Date.now()));
+    const trouble = () => {
+      this.handshakeSince = undefined;
+      this.lastTroubleAt = Date.now();
+    };
+    client.on("error", trouble);
+    client.on("end", trouble);
+    client.on("reconnecting", trouble);
     // A handshake lost in a blackhole waits for nobody: look every half second, calls or not.
-    this.watchdog = setInterval(() => {
-      if (this.client.isOpen && !this.client.isReady) this.unstick();
-    }, WATCHDOG_MS);
+    this.watchdog = setInterval(() => this.unstick(), WATCHDOG_MS);
     this.watchdog.unref();
   }
 
@@ -139,7 +150,6 @@ export class RedisGuard {
   async call<T>(op: string, fn: (client: RedisClient) => Promise<T>): Promise<T> {
     if (!this.client.isReady) {
       this.lastTroubleAt = Date.now();
-      this.unstick();
       throw new DependencyError("redis", new Error(`${op}: not connected`));
     }
     try {
@@ -158,19 +168,21 @@ export class RedisGuard {
 
   /**
    * A reconnect whose handshake went into a blackhole never finishes by itself (node-redis's
-   * connect timeout covers TCP only): start over when the client has been connecting for 3 s.
+   * connect timeout covers TCP only): start over when the client has been connecting for 1 s.
    */
   private unstick(): void {
-    const now = Date.now();
-    this.notReadySince ??= now;
-    if (now - this.notReadySince >= STUCK_MS && now - this.lastRecycle >= STUCK_MS) this.recycle("connect");
+    if (this.handshakeSince !== undefined && Date.now() - this.handshakeSince >= STUCK_MS) this.recycle("handshake");
   }
 
   private recycle(op: string): void {
     const now = Date.now();
-    if (now - this.lastRecycle < 1_000 || !this.client.isOpen) return;
+    if (now - this.lastRecycle < STUCK_MS || !this.client.isOpen) return;
     this.lastRecycle = now;
-    this.opts.logger.warn("redis command timed out; reconnecting", { errorType: "redis_timeout", op });
+    this.handshakeSince = undefined;
+    this.opts.logger.warn(`redis ${op === "handshake" ? "handshake" : "command"} timed out; reconnecting`, {
+      errorType: "redis_timeout",
+      op,
+    });
     this.client.destroy();
     connectInBackground(this.client, this.opts.logger);
   }
