@@ -2,12 +2,13 @@
  * bench:http — autocannon against the built bundles (scripts/build-app.ts: what the images run), each
  * server in its own process, service LOG_LEVEL=info as in the environments.
  *
- * Every round measures bare Express, then each target twice: untraced, and traced at the production
- * sampling setting (X-Ray remote sampling through a stand-in awsproxy whose rule has reservoir 1/s and
- * rate 5 %, spans exported over OTLP/HTTP to a sink). Figures are medians over the rounds; ratios are
- * taken within a round, so a machine shared with other work moves both sides of each ratio together.
+ * Every round measures each target twice, untraced and traced at the production sampling setting
+ * (X-Ray remote sampling through a stand-in awsproxy whose rule has reservoir 1/s and rate 5 %, spans
+ * exported over OTLP/HTTP to a sink), with bare Express before and after. Figures are medians over
+ * the rounds; each ratio compares neighbouring measurements, so a machine shared with other work
+ * moves both sides of a ratio together.
  *
- *   BENCH_DURATION_SEC (5)   seconds per measurement      BENCH_ROUNDS (3)          rounds
+ *   BENCH_DURATION_SEC (4)   seconds per measurement      BENCH_ROUNDS (3)          rounds
  *   BENCH_LOG_LEVEL (info)   the services' LOG_LEVEL      BENCH_TRACING (1)         0: skip the traced set
  *   BENCH_SAMPLE_RATE (0.05) the rule's fixed rate        BENCH_RESERVOIR (1)       the rule's reservoir/s
  *   BENCH_TARGETS            comma list of bare,get-cache,data,fanout (default all)
@@ -26,7 +27,7 @@ import { buildApp } from "../scripts/build-app";
 
 const root = resolve(__dirname, "..");
 const appsRoot = resolve(process.env.BENCH_APPS_ROOT ?? root);
-const DURATION_SEC = Number(process.env.BENCH_DURATION_SEC ?? 5);
+const DURATION_SEC = Number(process.env.BENCH_DURATION_SEC ?? 4);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = 50;
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? "info";
@@ -263,16 +264,25 @@ async function main(): Promise<void> {
       if (traced && id !== "bare") await measure(targetUrl(id, traced, hello.url), 1);
     }
 
+    // Bare Express runs before and after every target, and a target's traced run right after its
+    // untraced one: each ratio compares measurements seconds apart, whatever the machine does meanwhile.
     const plainRuns = new Map<TargetId, Figures[]>(ids.map((id) => [id, []]));
     const tracedRuns = new Map<TargetId, Figures[]>(ids.map((id) => [id, []]));
+    const bareAround = new Map<TargetId, number[]>(ids.map((id) => [id, []]));
+    let lastBare = await measure(hello.url);
+    plainRuns.get("bare")!.push(lastBare);
     for (let round = 0; round < ROUNDS; round++) {
       for (const id of ids) {
+        if (id === "bare") continue;
+        const before = lastBare;
         plainRuns.get(id)!.push(await measure(targetUrl(id, plain, hello.url)));
-        if (traced && id !== "bare") tracedRuns.get(id)!.push(await measure(targetUrl(id, traced, hello.url)));
+        if (traced) tracedRuns.get(id)!.push(await measure(targetUrl(id, traced, hello.url)));
+        lastBare = await measure(hello.url);
+        plainRuns.get("bare")!.push(lastBare);
+        bareAround.get(id)!.push((before.rps + lastBare.rps) / 2);
       }
     }
 
-    const bare = plainRuns.get("bare")!;
     console.log(
       `autocannon: ${CONNECTIONS} connections, ${DURATION_SEC} s per measurement, ${ROUNDS} round(s); built bundles ` +
         `from ${appsRoot}; LOG_LEVEL=${LOG_LEVEL}; tracing set: ${
@@ -280,12 +290,14 @@ async function main(): Promise<void> {
             ? `X-Ray rule reservoir ${RESERVOIR}/s + rate ${SAMPLE_RATE} (${xray!.ruleReads()} rule read(s)), ` +
               `${(sink!.receivedBytes() / 1_048_576).toFixed(1)} MB of OTLP received`
             : "off"
-        }. Medians over rounds; "% of bare" and "tracing cost" are per-round ratios.`,
+        }. Medians over rounds; "% of bare" is against the bare runs just before and after, "tracing cost" ` +
+        `against the untraced run just before.`,
     );
     const rows = ids.map((id) => {
       const runs = plainRuns.get(id)!;
       const traces = tracedRuns.get(id)!;
-      const ofBare = median(runs.map((r, i) => r.rps / bare[i]!.rps));
+      const around = bareAround.get(id)!;
+      const ofBare = id === "bare" ? 1 : median(runs.map((r, i) => r.rps / around[i]!));
       const cost = traces.length ? median(traces.map((t, i) => 1 - t.rps / runs[i]!.rps)) : undefined;
       return {
         id,

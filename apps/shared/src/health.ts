@@ -1,6 +1,7 @@
 import type { Express } from "express";
 import { withDeadline } from "./deadline";
 import { methodNotAllowed } from "./errors";
+import { sendJson } from "./send-json";
 
 /** A named readiness check; resolves when the dependency answers. */
 export type ReadinessCheck = () => Promise<unknown>;
@@ -31,7 +32,7 @@ export function mountHealth(app: Express, opts: HealthOptions): void {
         res.status(503).json({ status: "broken", reason: broken });
         return;
       }
-      res.type("application/json").send(OK);
+      sendJson(res, 200, OK);
     })
     .all(methodNotAllowed("GET"));
   app

@@ -10,6 +10,7 @@ import { mountHealth, type ReadinessCheck } from "./health";
 import { integerParam } from "./integer";
 import { BLUE_GREEN_TEST_HEADER, withRequestContext, type Logger } from "./logger";
 import type { Lifecycle } from "./server";
+import { UNSAMPLED_HEADERS } from "./tracing-settings";
 
 export interface BaseAppOptions {
   readonly config: BaseConfig;
@@ -90,10 +91,13 @@ function requestPipeline(opts: BaseAppOptions): RequestHandler {
     });
     const testHeader = req.headers[BLUE_GREEN_TEST_HEADER];
     // Bounded like any header value we echo downstream: short, printable.
-    const propagate: Record<string, string> =
+    let propagate: Readonly<Record<string, string>> =
       typeof testHeader === "string" && /^[\x21-\x7e]{1,128}$/.test(testHeader)
         ? { [BLUE_GREEN_TEST_HEADER]: testHeader }
         : NO_HEADERS;
+    // Tracing on and this request not traced: downstream services skip it too.
+    const unsampled = (req as unknown as Record<symbol, Record<string, string> | undefined>)[UNSAMPLED_HEADERS];
+    if (unsampled) propagate = { ...propagate, ...unsampled };
     const mode = failureModes.current();
     if (mode === "none") return withRequestContext(requestId, next, propagate);
     // The break/fix lab: before any route, /healthz included (so the ALB sees it).

@@ -265,11 +265,13 @@ export class ServiceClient {
           answer.on("error", (error: Error) =>
             fail(new ServiceCallError(name, "unreachable", `${name}: answer cut off (${error.message})`)),
           );
-          answer.on("close", () =>
+          // 'close' also follows every complete answer: build no error (and its stack) unless it is one.
+          answer.on("close", () => {
+            if (settled) return;
             fail(
               new ServiceCallError(name, "unreachable", `${name}: connection closed before the answer was complete`),
-            ),
-          );
+            );
+          });
         },
       );
       req.on("error", (error: Error) => fail(new ServiceCallError(name, "unreachable", `${name}: ${error.message}`)));

@@ -19,3 +19,8 @@ export const XRAY_SAMPLING_ENDPOINT_ENV = "XRAY_SAMPLING_ENDPOINT";
 export const XRAY_PROXY_PORT = 2000;
 /** What the app container's XRAY_SAMPLING_ENDPOINT is in a task with the collector sidecar. */
 export const XRAY_SAMPLING_SIDECAR_ENDPOINT = `http://127.0.0.1:${XRAY_PROXY_PORT}`;
+/**
+ * Set by tracing on an incoming request it does not trace: headers its downstream calls carry, so
+ * the next service skips it as well (a W3C traceparent whose sampled flag is off).
+ */
+export const UNSAMPLED_HEADERS: unique symbol = Symbol.for("fargate-connect.unsampled-headers");

@@ -1,5 +1,6 @@
 import type { Express, RequestHandler } from "express";
 import { HttpError, methodNotAllowed, ValidationError } from "../../../shared/src/errors";
+import { sendJson } from "../../../shared/src/send-json";
 import { integerParam } from "../../../shared/src/integer";
 import { textProblem } from "../../../shared/src/message";
 import type { CacheDemo } from "../services/cache-demo";
@@ -50,7 +51,7 @@ export function cacheRoutes(app: Express, jsonBody: RequestHandler, cache: Cache
       const value = KEY.test(key) ? await cache.get(key) : null;
       if (value === null) throw new HttpError(404, { error: "Key not found" }, "cache_miss");
       // A computed key defines an own property: "__proto__" is echoed as data, never as a prototype.
-      res.json({ [key]: value });
+      sendJson(res, 200, JSON.stringify({ [key]: value }));
     })
     .all(methodNotAllowed("GET"));
 

@@ -1,5 +1,6 @@
 import type { Express, RequestHandler } from "express";
 import { methodNotAllowed } from "../../../shared/src/errors";
+import { sendJson } from "../../../shared/src/send-json";
 import type { ServiceClient } from "../../../shared/src/http-client";
 import { parseIdempotencyKey, parseMessage } from "../../../shared/src/message";
 import type { CallerData } from "../services/caller-data";
@@ -15,7 +16,7 @@ export function dataRoutes(app: Express, jsonBody: RequestHandler, own: CallerDa
           .map(([part, m]) => `${part === "caller_service_data" ? "caller" : "responder"}_${m.reason}`)
           .join(",");
       }
-      res.json(body);
+      sendJson(res, 200, JSON.stringify(body));
     })
     .all(methodNotAllowed("GET"));
   app

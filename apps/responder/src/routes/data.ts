@@ -1,6 +1,7 @@
 import type { Express, RequestHandler } from "express";
 import { methodNotAllowed } from "../../../shared/src/errors";
 import { requestSignal } from "../../../shared/src/http-app";
+import { sendJson } from "../../../shared/src/send-json";
 import { integerParam } from "../../../shared/src/integer";
 import { parseIdempotencyKey, parseMessage } from "../../../shared/src/message";
 import { MAX_PAGE_SIZE, type MessageStore } from "../services/messages";
@@ -23,7 +24,7 @@ export function dataRoutes(app: Express, jsonBody: RequestHandler, store: Messag
     .get(async (req, res) => {
       const { json, hit } = await store.newestJson(pageSize(req.query.limit), requestSignal(res));
       res.setHeader("x-cache", hit ? "hit" : "miss");
-      res.type("application/json").send(`{"data":${json}}`);
+      sendJson(res, 200, `{"data":${json}}`);
     })
     .all(methodNotAllowed("GET", "POST"));
 }
