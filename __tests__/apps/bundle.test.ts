@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp, INSTRUMENTED_PACKAGES, NODE_TARGET, type BuiltApp } from "../../scripts/build-app";
-import { createTestDatabase, uniquePrefix } from "./harness";
+import { createTestDatabase, eventually, uniquePrefix } from "./harness";
 
 const ROOT = resolve(__dirname, "../..");
 const CLOSED_PORT = 1;
@@ -34,7 +34,15 @@ interface Started {
 /** Starts a bundle with only the given environment and waits for "<name> listening on <url>". */
 async function run(bundle: string, env: Record<string, string>): Promise<Started> {
   const child = spawn(process.execPath, [bundle], {
-    env: { PATH: process.env.PATH, HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "warn", ...env },
+    env: {
+      PATH: process.env.PATH,
+      HOST: "127.0.0.1",
+      PORT: "0",
+      LOG_LEVEL: "warn",
+      DEMO_ROUTES_ENABLED: "true",
+      SHUTDOWN_DELAY_MS: "0",
+      ...env,
+    },
   });
   const exit = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
   let stdout = "";
@@ -137,6 +145,7 @@ describe.concurrent("production bundle with tracing", () => {
       const app = await run(responder.bundle, {
         OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
         OTEL_SERVICE_NAME: "responder",
+        TRACES_SAMPLE_RATIO: "1",
         REDIS_KEY_PREFIX: uniquePrefix(),
         MYSQL_DATABASE: db.name,
       });
@@ -157,6 +166,84 @@ describe.concurrent("production bundle with tracing", () => {
       await collector.close();
     }
   });
+
+  // The collector's awsproxy as the sampler sees it: one rule for the service, and Default.
+  async function fakeXrayProxy(rule: { rate: number; reservoir: number }) {
+    let ruleReads = 0;
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        const record = (name: string, service: string, priority: number, rate: number, reservoir: number) => ({
+          SamplingRule: {
+            RuleName: name,
+            Priority: priority,
+            FixedRate: rate,
+            ReservoirSize: reservoir,
+            ServiceName: service,
+            ServiceType: "*",
+            Host: "*",
+            HTTPMethod: "*",
+            URLPath: "*",
+            ResourceARN: "*",
+            Version: 1,
+          },
+        });
+        if (req.url === "/GetSamplingRules") ruleReads++;
+        const body =
+          req.url === "/GetSamplingRules"
+            ? {
+                SamplingRuleRecords: [
+                  record("responder-rule", "responder", 10, rule.rate, rule.reservoir),
+                  record("Default", "*", 10_000, 1, 1),
+                ],
+              }
+            : { SamplingTargetDocuments: [], LastRuleModification: 0, UnprocessedStatistics: [] };
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    return {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      ruleReads: () => ruleReads,
+      close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
+    };
+  }
+
+  it.each([
+    ["samples nothing (rate 0, no reservoir)", { rate: 0, reservoir: 0 }, 0],
+    ["samples everything (rate 1)", { rate: 1, reservoir: 0 }, 10],
+  ])(
+    "when XRAY_SAMPLING_ENDPOINT is set and the service's X-Ray rule %s, then the rule decides, not TRACES_SAMPLE_RATIO",
+    async (_name, rule, traces) => {
+      const collector = await fakeCollector();
+      const proxy = await fakeXrayProxy(rule);
+      try {
+        const app = await run(responder.bundle, {
+          OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+          XRAY_SAMPLING_ENDPOINT: proxy.url,
+          // The opposite of what the rule says, so the test sees which one decided.
+          TRACES_SAMPLE_RATIO: rule.rate === 0 ? "1" : "0",
+          SERVICE_NAME: "responder",
+          REDIS_KEY_PREFIX: uniquePrefix(),
+          MYSQL_DATABASE: db.name,
+        });
+        await eventually(() => proxy.ruleReads() > 0, 5_000);
+        await new Promise((r) => setTimeout(r, 100));
+        for (let i = 0; i < 10; i++) expect((await fetch(`${app.url}/data`)).status).toBe(200);
+        app.child.kill("SIGTERM");
+        expect(await app.exit).toBe(0);
+        const serverSpans = collector.bodies
+          .flatMap((b) => b.resourceSpans)
+          .flatMap((r) => r.scopeSpans)
+          .filter((s) => s.scope.name === "@opentelemetry/instrumentation-http")
+          .flatMap((s) => s.spans);
+        expect(new Set(serverSpans.map((s) => s.traceId)).size).toBe(traces);
+      } finally {
+        await Promise.all([collector.close(), proxy.close()]);
+      }
+    },
+    30_000,
+  );
 
   // Two endpoints: nothing listening, and a collector that accepts but never answers.
   for (const kind of ["refuses connections", "never answers"] as const) {

@@ -58,7 +58,15 @@ export function uniquePrefix(): string {
   return `fc-test:${process.env.FC_TEST_RUN ?? "adhoc"}:${randomUUID().slice(0, 8)}:`;
 }
 
-const quiet: NodeJS.ProcessEnv = { HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "debug", SHUTDOWN_TIMEOUT_MS: "5000" };
+/** Tests exercise the demo routes unless they say otherwise, and shut down without the drain delay. */
+const quiet: NodeJS.ProcessEnv = {
+  HOST: "127.0.0.1",
+  PORT: "0",
+  LOG_LEVEL: "debug",
+  SHUTDOWN_TIMEOUT_MS: "5000",
+  SHUTDOWN_DELAY_MS: "0",
+  DEMO_ROUTES_ENABLED: "true",
+};
 
 export async function startTestResponder(env: NodeJS.ProcessEnv, opts: StartOptions = {}) {
   const capture = captureLogger("responder");

@@ -118,4 +118,34 @@ describe("POST /data with Idempotency-Key (caller)", () => {
       JSON.stringify({ user: "Al", message: "once" }),
     ]);
   });
+
+  it("when a key is reused with another body, then 422 names the header, as the responder does, and nothing new is stored", async () => {
+    const key = "c-conflict";
+    const first = await postJson(`${caller.url}/data`, { user: "Al", message: "first" }, { "idempotency-key": key });
+    expect(first.status).toBe(201);
+    const other = await postJson(`${caller.url}/data`, { user: "Al", message: "second" }, { "idempotency-key": key });
+    expect(other.status).toBe(422);
+    expect(other.body).toEqual({
+      error: "Idempotency-Key already used with a different body",
+      field: "Idempotency-Key",
+    });
+    expect(other.headers.get("idempotent-replayed")).toBeNull();
+    const list = await redis.lRange(`${prefix}caller:data`, 0, -1);
+    expect(list.filter((e) => e.includes('"first"'))).toHaveLength(1);
+    expect(list.some((e) => e.includes('"second"'))).toBe(false);
+    // The caller and the responder answer the same request the same way.
+    const viaResponder = await postJson(
+      `${responder.url}/data`,
+      { user: "Al", message: "first" },
+      { "idempotency-key": key },
+    );
+    expect(viaResponder.status).toBe(201);
+    const conflict = await postJson(
+      `${responder.url}/data`,
+      { user: "Al", message: "second" },
+      { "idempotency-key": key },
+    );
+    expect(conflict.status).toBe(other.status);
+    expect(conflict.body).toEqual(other.body);
+  });
 });

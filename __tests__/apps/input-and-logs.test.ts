@@ -134,6 +134,57 @@ describe("small ones", () => {
     expect(await stored(body.message)).toEqual([]);
   });
 
+  it.each([
+    ["a lone continuation byte", Buffer.from([0x80])],
+    ["a truncated 2-byte sequence", Buffer.from([0xc3])],
+    ["an overlong encoding of '/'", Buffer.from([0xc0, 0xaf])],
+    ["a UTF-16 surrogate encoded in UTF-8", Buffer.from([0xed, 0xa0, 0x80])],
+  ])(
+    "when the body holds %s (invalid UTF-8), then both services answer 400 naming the body and store nothing",
+    async (_n, bad) => {
+      const body = (message: string) =>
+        Buffer.concat([Buffer.from(`{"user":"u","message":"${message}`), bad, Buffer.from('"}')]);
+      const tag = `utf8-${bad.toString("hex")}`;
+      for (const url of [responder.url, caller.url]) {
+        const r = await timedFetch(`${url}/data`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: body(tag),
+        });
+        expect(r.status).toBe(400);
+        expect(r.body).toEqual({ error: "Invalid UTF-8 in body", field: "body" });
+      }
+      expect(await db.query(`SELECT id FROM messages WHERE message LIKE '${tag}%'`)).toEqual([]);
+      expect((await redis.lRange(`${prefix}caller:data`, 0, -1)).some((e) => e.includes(tag))).toBe(false);
+      // Valid multi-byte UTF-8 is fine.
+      expect((await postJson(`${responder.url}/data`, { user: "u", message: `${tag} é ✓ 😀` })).status).toBe(201);
+    },
+  );
+
+  it.each([
+    ["caller", "/list-keys?count=1e2", "count"],
+    ["caller", "/list-keys?count=0x10", "count"],
+    ["caller", "/list-keys?count=%2B5", "count"],
+    ["caller", "/list-keys?count=5&count=6", "count"],
+    ["responder", "/data?limit=1e1", "limit"],
+    ["responder", "/data?limit=10.0", "limit"],
+    ["responder", "/data?limit=%2010", "limit"],
+    ["responder", "/work?ms=1e2", "ms"],
+    ["caller", "/work?ms=", "ms"],
+  ] as const)("when %s gets %s, then one integer parser refuses it: 400 naming %s", async (service, path, field) => {
+    const r = await timedFetch(`${service === "caller" ? caller.url : responder.url}${path}`);
+    expect(r.status).toBe(400);
+    expect(r.body).toMatchObject({ field, detail: expect.stringMatching(/^expected an integer from \d+ to \d+$/) });
+  });
+
+  it("when integers are plain digits, then every route and env var reads them the same way", async () => {
+    expect((await timedFetch(`${caller.url}/list-keys?count=10`)).status).toBe(200);
+    expect((await timedFetch(`${responder.url}/data?limit=10`)).status).toBe(200);
+    expect(loadCallerConfig({ PORT: "8000" }).PORT).toBe(8000);
+    expect(() => loadCallerConfig({ PORT: "8e3" })).toThrow(/PORT: got "8e3"; expected an integer from 0 to 65535/);
+    expect(() => loadCallerConfig({ PORT: " 80" })).toThrow(/PORT: got " 80"/);
+  });
+
   it("when a message has tabs and newlines, then it is accepted", async () => {
     expect((await postJson(`${responder.url}/data`, { user: "a", message: "line1\n\tline2" })).status).toBe(201);
   });

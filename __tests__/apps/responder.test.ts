@@ -50,20 +50,22 @@ describe("responder", () => {
     expect(bad.body).toEqual({ error: "Invalid request", field: "limit", detail: "expected an integer from 1 to 100" });
   });
 
-  it("when a page is read twice, then the second read is a cache hit; a write invalidates it", async () => {
+  it("when a page is read twice, then the second read is a cache hit; a write moves the generation on, so the page is stale", async () => {
     const key = `${prefix}responder:data:pages`;
     await request(svc.url).post("/data").send({ user: "Dan", message: "bust" }).expect(201);
-    expect(await redis.exists(key)).toBe(0);
+    const gen = await redis.hGet(key, "gen");
+    expect(gen).toMatch(/^\d+$/);
     const miss = await request(svc.url).get("/data?limit=5").expect(200);
     expect(miss.headers["x-cache"]).toBe("miss");
-    expect(await redis.hExists(key, "5")).toBe(1);
+    // The page is stored behind its generation and fill time.
+    expect(await redis.hGet(key, "5")).toMatch(new RegExp(`^${gen}\\|\\d+\\|\\[`));
     const hit = await request(svc.url).get("/data?limit=5").expect(200);
     expect(hit.headers["x-cache"]).toBe("hit");
     expect(hit.body).toEqual(miss.body);
     expect(await redis.ttl(key)).toBeGreaterThan(0);
 
     await request(svc.url).post("/data").send({ user: "Eve", message: "new" }).expect(201);
-    expect(await redis.exists(key)).toBe(0);
+    expect(Number(await redis.hGet(key, "gen"))).toBe(Number(gen) + 1);
     const after = await request(svc.url).get("/data?limit=5").expect(200);
     expect(after.headers["x-cache"]).toBe("miss");
     expect(after.body.data[0].user).toBe("Eve");

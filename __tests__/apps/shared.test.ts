@@ -7,7 +7,10 @@ import { loadResponderConfig } from "../../apps/responder/src/config";
 import { CircuitBreaker, CircuitOpenError } from "../../apps/shared/src/circuit-breaker";
 import { AppConfigError } from "../../apps/shared/src/config";
 import { ServiceCallError, ServiceClient } from "../../apps/shared/src/http-client";
+import { z } from "zod";
 import { captureLogger } from "./harness";
+
+const Ok = z.object({ ok: z.boolean() });
 
 describe("app config", () => {
   it("when the environment is empty, then the documented defaults apply (keep-alive above the ALB's 60 s)", () => {
@@ -111,14 +114,14 @@ describe("ServiceClient retries", () => {
 
   it("when an idempotent GET hits 503s, then it retries with backoff and succeeds", async () => {
     hits = { GET: 0, POST: 0 };
-    expect(await client().getJson("/x")).toEqual({ ok: true });
+    expect(await client().getJson("/x", Ok)).toEqual({ ok: true });
     expect(hits.GET).toBe(3);
   });
 
   it("when a POST hits 503s, then it is retried with the same generated Idempotency-Key", async () => {
     hits = { GET: 0, POST: 0 };
     postKeys.length = 0;
-    expect(await client().request("POST", "/x", { a: 1 })).toEqual({ ok: true });
+    expect(await client().request("POST", "/x", Ok, { a: 1 })).toEqual({ ok: true });
     expect(hits.POST).toBe(3);
     expect(postKeys[0]).toMatch(/^[0-9a-f-]{36}$/);
     expect(new Set(postKeys)).toEqual(new Set([postKeys[0]]));
@@ -127,9 +130,9 @@ describe("ServiceClient retries", () => {
   it("when a POST is given a key, then that key is sent; a second call gets a new generated key", async () => {
     hits = { GET: 0, POST: 10 };
     postKeys.length = 0;
-    await client().request("POST", "/x", { a: 1 }, { idempotencyKey: "order-42" });
-    await client().request("POST", "/x", { a: 1 });
-    await client().request("POST", "/x", { a: 1 });
+    await client().request("POST", "/x", Ok, { a: 1 }, { idempotencyKey: "order-42" });
+    await client().request("POST", "/x", Ok, { a: 1 });
+    await client().request("POST", "/x", Ok, { a: 1 });
     expect(postKeys[0]).toBe("order-42");
     expect(postKeys[1]).not.toBe(postKeys[2]);
   });
@@ -147,6 +150,6 @@ describe("ServiceClient retries", () => {
       backoffMaxMs: 5,
       breaker: new CircuitBreaker({ failureThreshold: 10, resetTimeoutMs: 1_000 }),
     });
-    await expect(c.getJson("/x")).rejects.toBeInstanceOf(ServiceCallError);
+    await expect(c.getJson("/x", Ok)).rejects.toBeInstanceOf(ServiceCallError);
   });
 });

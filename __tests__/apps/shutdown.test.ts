@@ -1,5 +1,7 @@
 import { Agent, request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadResponderConfig } from "../../apps/responder/src/config";
+import { shutdownDelayMs } from "../../apps/shared/src/config";
 import { FaultProxy } from "../../scripts/chaos/fault-proxy";
 import { createTestDatabase, eventually, startTestResponder, uniquePrefix } from "./harness";
 
@@ -50,6 +52,49 @@ describe("graceful shutdown", () => {
     // After the drain the listener is gone: new connections are refused.
     await expect(get(`${svc.url}/healthz`, new Agent())).rejects.toThrow(/ECONNREFUSED/);
     agent.destroy();
+  });
+});
+
+describe("shutdown with the listener open for SHUTDOWN_DELAY_MS (load balancer deregistration)", () => {
+  it("when SIGTERM comes, then for SHUTDOWN_DELAY_MS new connections are still answered, /readyz says 503 shutting down, answers close their connection; then the port closes", async () => {
+    const db = await createTestDatabase();
+    const svc = await startTestResponder({
+      MYSQL_DATABASE: db.name,
+      REDIS_KEY_PREFIX: uniquePrefix(),
+      SHUTDOWN_DELAY_MS: "800",
+    });
+    try {
+      await eventually(() => svc.deps.redis.isReady);
+      const signalledAt = Date.now();
+      const done = svc.shutdown("SIGTERM");
+      // A new connection during the delay, as a proxy that has not yet seen the deregistration opens.
+      const ready = await fetch(`${svc.url}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toMatchObject({ ready: false, shuttingDown: true });
+      expect(ready.headers.get("connection")).toBe("close");
+      const live = await fetch(`${svc.url}/healthz`);
+      expect(live.status).toBe(200);
+      const data = await fetch(`${svc.url}/data`);
+      expect(data.status).toBe(200);
+      expect(data.headers.get("connection")).toBe("close");
+      expect(Date.now() - signalledAt).toBeLessThan(800);
+      await done;
+      expect(Date.now() - signalledAt).toBeGreaterThanOrEqual(800);
+      await expect(get(`${svc.url}/healthz`, new Agent())).rejects.toThrow(/ECONNREFUSED/);
+      expect(svc.logs.find((l) => l.message === "shutting down")).toMatchObject({ listenerOpenMs: 800 });
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it("when SHUTDOWN_DELAY_MS is unset, then it is 2 s, or a quarter of a short SHUTDOWN_TIMEOUT_MS; set above half of it, start-up fails naming it", () => {
+    const config = (env: NodeJS.ProcessEnv) => loadResponderConfig(env);
+    expect(shutdownDelayMs(config({}))).toBe(2_000);
+    expect(shutdownDelayMs(config({ SHUTDOWN_TIMEOUT_MS: "4000" }))).toBe(1_000);
+    expect(shutdownDelayMs(config({ SHUTDOWN_DELAY_MS: "0" }))).toBe(0);
+    expect(() => config({ SHUTDOWN_TIMEOUT_MS: "4000", SHUTDOWN_DELAY_MS: "2500" })).toThrow(
+      /SHUTDOWN_DELAY_MS: got "2500"; must be at most half of SHUTDOWN_TIMEOUT_MS \(4000\)/,
+    );
   });
 });
 

@@ -14,7 +14,7 @@ const load = nativeRequire();
 const { InMemorySpanExporter, SimpleSpanProcessor } = load<SdkTrace>("@opentelemetry/sdk-trace");
 const exporter = new InMemorySpanExporter();
 const tracing: Tracing = load<TracingModule>("../../apps/shared/src/tracing.ts").startTracing({
-  env: { SERVICE_NAME: "tracing-test" },
+  env: { SERVICE_NAME: "tracing-test", TRACES_SAMPLE_RATIO: "1" },
   spanProcessors: [new SimpleSpanProcessor({ exporter })],
 })!;
 const h = load<Harness>("./harness.ts");
@@ -58,8 +58,8 @@ describe("tracing across caller and responder", () => {
     expect(res.status).toBe(200);
     const line = caller.logs.find((l) => l.message === "request" && l.path === "/")!;
     const traceId = line.traceId as string;
-    // caller: server, handler, LRANGE, client GET; responder: server, handler, HGET, SELECT, HSET, EXPIRE
-    const spans = await traceSpans(traceId, 10);
+    // caller: server, handler, LRANGE, client GET; responder: server, handler, HMGET, SELECT, EVALSHA (fill)
+    const spans = await traceSpans(traceId, 9);
     const find = (name: string, pred: (s: ReadableSpan) => boolean = () => true) => {
       const found = spans.find((s) => `${scope(s)} ${s.name}` === name && pred(s));
       expect(found, name).toBeDefined();
@@ -71,9 +71,9 @@ describe("tracing across caller and responder", () => {
     const client = find("http GET", (s) => s.kind === 2 /* CLIENT */);
     const responderServer = find("http GET /data");
     const responderHandler = find("express request handler", (s) => s.attributes["http.route"] === "/data");
-    const cacheRead = find("redis redis-HGET");
+    const cacheRead = find("redis redis-HMGET");
     const query = find("mysql2 SELECT");
-    const cacheFill = find("redis redis-HSET");
+    const cacheFill = find("redis redis-EVALSHA");
 
     expect(parentOf(callerServer)).toBeUndefined();
     expect(parentOf(callerHandler)).toBe(callerServer.spanContext().spanId);

@@ -1,4 +1,5 @@
 import type { Express } from "express";
+import type { AuthWatch } from "../../shared/src/auth-watch";
 import type { CpuWorkPool } from "../../shared/src/cpu-work";
 import type { FailureModeSource } from "../../shared/src/failure-mode";
 import { createBaseApp } from "../../shared/src/http-app";
@@ -17,6 +18,8 @@ export interface CallerDeps {
   readonly logger: Logger;
   readonly redis: RedisClient;
   readonly redisGuard: RedisGuard;
+  /** Whether Redis accepts REDIS_AUTH_TOKEN (liveness). */
+  readonly redisAuth: AuthWatch;
   readonly responder: ServiceClient;
   readonly failureModes: FailureModeSource;
   readonly lifecycle: Lifecycle;
@@ -37,16 +40,19 @@ export function createCallerApp(deps: CallerDeps): Express {
     // Readiness covers the caller's own store only: a down responder degrades GET /, it does not
     // make the caller unready (that would take the whole public service out of the ALB).
     readiness: { redis: () => redisGuard.call("ping", (c) => c.ping()) },
-    routes: (a) => {
-      a.use(dataRoutes(own, deps.responder));
-      a.use(
-        cacheRoutes(cache, {
+    // The caller's own data lives in Redis: refused credentials only a new task can fix.
+    liveness: () => deps.redisAuth.liveness(),
+    routes: (a, jsonBody) => {
+      dataRoutes(a, jsonBody, own, deps.responder);
+      // Anyone on the internet could write keys and list them: only where the environment opts in.
+      if (config.DEMO_ROUTES_ENABLED) {
+        cacheRoutes(a, jsonBody, cache, {
           maxTtlSec: config.CACHE_MAX_TTL_SEC,
           defaultTtlSec: config.CACHE_DEFAULT_TTL_SEC,
           valueMaxBytes: config.CACHE_VALUE_MAX_BYTES,
           listMax: config.LIST_KEYS_MAX,
-        }),
-      );
+        });
+      }
     },
   });
 }

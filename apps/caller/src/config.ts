@@ -13,6 +13,11 @@ const schema = z
     RESPONDER_DEADLINE_MS: envInt(10, 60_000, 1_000),
     RESPONDER_ATTEMPT_TIMEOUT_MS: envInt(10, 60_000, 400),
     RESPONDER_RETRIES: envInt(0, 5, 2),
+    /**
+     * Largest dependency answer the caller reads, in bytes; a longer one is cut off and counts as
+     * `bad_body` (the page degrades, the breaker counts it).
+     */
+    UPSTREAM_MAX_BODY_BYTES: envInt(1_024, 16_777_216, 524_288),
     BREAKER_FAILURE_THRESHOLD: envInt(1, 1_000, 5),
     BREAKER_RESET_MS: envInt(10, 600_000, 5_000),
     CACHE_MAX_TTL_SEC: envInt(1, 31_536_000, 86_400),

@@ -24,6 +24,7 @@ export async function startCaller(
     maxRetries: config.RESPONDER_RETRIES,
     backoffBaseMs: 50,
     backoffMaxMs: 400,
+    maxBodyBytes: config.UPSTREAM_MAX_BODY_BYTES,
     breaker: new CircuitBreaker({
       failureThreshold: config.BREAKER_FAILURE_THRESHOLD,
       resetTimeoutMs: config.BREAKER_RESET_MS,
@@ -37,6 +38,8 @@ export async function startCaller(
     flushLogs: opts.flushLogs,
     closeResources: async () => {
       responder.close();
+      basics.redisAuth.close();
+      basics.redisGuard.close();
       await Promise.allSettled([closeRedis(redis), cpuWork.close()]);
     },
   });

@@ -1,4 +1,5 @@
 import type { Express } from "express";
+import { combineLiveness, type AuthWatch } from "../../shared/src/auth-watch";
 import type { CpuWorkPool } from "../../shared/src/cpu-work";
 import type { FailureModeSource } from "../../shared/src/failure-mode";
 import { createBaseApp } from "../../shared/src/http-app";
@@ -18,6 +19,9 @@ export interface ResponderDeps {
   readonly redis: RedisClient;
   readonly redisGuard: RedisGuard;
   readonly db: Database;
+  /** Whether Redis accepts REDIS_AUTH_TOKEN, and MySQL the MySQL credentials (liveness). */
+  readonly redisAuth: AuthWatch;
+  readonly mysqlAuth: AuthWatch;
   readonly failureModes: FailureModeSource;
   readonly lifecycle: Lifecycle;
   readonly cpuWork: CpuWorkPool;
@@ -44,14 +48,17 @@ export function createResponderApp(deps: ResponderDeps): { app: Express; store: 
     failureModes: deps.failureModes,
     lifecycle: deps.lifecycle,
     cpuWork: deps.cpuWork,
-    liveness: () => db.liveness(),
+    liveness: combineLiveness(
+      () => deps.redisAuth.liveness(),
+      () => deps.mysqlAuth.liveness(),
+    ),
     readiness: {
       mysql: () => db.query("SELECT 1"),
       redis: () => redisGuard.call("ping", (c) => c.ping()),
     },
-    routes: (a) => {
-      a.use(dataRoutes(store));
-      a.use(dbRoutes(probe));
+    routes: (a, jsonBody) => {
+      dataRoutes(a, jsonBody, store);
+      if (config.DEMO_ROUTES_ENABLED) dbRoutes(a, probe);
     },
   });
   return { app, store, probe };

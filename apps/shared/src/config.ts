@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { BASE_ENV, CACHE_ENV } from "./env-contract";
+import { BASE_ENV, CACHE_ENV, TRACING_ENV } from "./env-contract";
 
 /** Raised when the environment does not satisfy an app's schema; the process should exit. */
 export class AppConfigError extends Error {
@@ -21,14 +21,25 @@ export function parseAppConfig<S extends z.ZodType>(schema: S, env: NodeJS.Proce
   throw new AppConfigError(`Invalid configuration:\n  - ${lines.join("\n  - ")}`);
 }
 
-export { envInt, FAILURE_MODES, type FailureMode } from "./env-contract";
+export { envInt, FAILURE_MODES, optionalEnvInt, type FailureMode } from "./env-contract";
 
-/** Settings every service has (apps/shared/src/env-contract.ts): listener, timeouts, logging, cache, failure mode. */
-export const baseConfigShape = { ...BASE_ENV, ...CACHE_ENV };
+/** Settings every service has (apps/shared/src/env-contract.ts): listener, timeouts, logging, cache, failure mode, sampling. */
+export const baseConfigShape = {
+  ...BASE_ENV,
+  ...CACHE_ENV,
+  // Read by the tracing bootstrap, which samples with them before the SDK starts.
+  TRACES_SAMPLE_RATIO: TRACING_ENV.TRACES_SAMPLE_RATIO,
+  XRAY_SAMPLING_ENDPOINT: TRACING_ENV.XRAY_SAMPLING_ENDPOINT,
+};
 
 /** Checks between base settings, run as part of parsing, so nothing connects with a bad config. */
 export function checkBaseConfig(
-  config: { HEADERS_TIMEOUT_MS: number; KEEP_ALIVE_TIMEOUT_MS: number },
+  config: {
+    HEADERS_TIMEOUT_MS: number;
+    KEEP_ALIVE_TIMEOUT_MS: number;
+    SHUTDOWN_TIMEOUT_MS: number;
+    SHUTDOWN_DELAY_MS?: number;
+  },
   ctx: z.RefinementCtx,
 ): void {
   if (config.HEADERS_TIMEOUT_MS <= config.KEEP_ALIVE_TIMEOUT_MS) {
@@ -38,6 +49,18 @@ export function checkBaseConfig(
       message: `must be above KEEP_ALIVE_TIMEOUT_MS (${config.KEEP_ALIVE_TIMEOUT_MS})`,
     });
   }
+  if (config.SHUTDOWN_DELAY_MS !== undefined && config.SHUTDOWN_DELAY_MS > config.SHUTDOWN_TIMEOUT_MS / 2) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["SHUTDOWN_DELAY_MS"],
+      message: `must be at most half of SHUTDOWN_TIMEOUT_MS (${config.SHUTDOWN_TIMEOUT_MS}), so draining has time left`,
+    });
+  }
+}
+
+/** The listener's stay-open time after SIGTERM: SHUTDOWN_DELAY_MS, or its default when unset. */
+export function shutdownDelayMs(config: Pick<BaseConfig, "SHUTDOWN_DELAY_MS" | "SHUTDOWN_TIMEOUT_MS">): number {
+  return config.SHUTDOWN_DELAY_MS ?? Math.min(2_000, Math.floor(config.SHUTDOWN_TIMEOUT_MS / 4));
 }
 
 /** What every service's parsed config contains. */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseInteger } from "./integer";
 import { OTEL_ENDPOINT_ENV, OTEL_SERVICE_NAME_ENV, OTLP_HTTP_PORT, OTLP_SIDECAR_ENDPOINT } from "./tracing-settings";
 
 /**
@@ -9,10 +10,23 @@ import { OTEL_ENDPOINT_ENV, OTEL_SERVICE_NAME_ENV, OTLP_HTTP_PORT, OTLP_SIDECAR_
  * OpenTelemetry import here: the apps' bundles include this file.
  */
 
-/** An integer env var with a range and a default; the message names the range. */
-export const envInt = (min: number, max: number, fallback: number) => {
+/** An integer env var with a range and a default, read as query parameters are (parseInteger). */
+export const envInt = (min: number, max: number, fallback: number) =>
+  optionalEnvInt(min, max).transform((n) => n ?? fallback);
+
+/** An integer env var whose absence the app resolves itself (e.g. from another setting). */
+export const optionalEnvInt = (min: number, max: number) => {
   const allowed = `expected an integer from ${min} to ${max}`;
-  return z.coerce.number({ error: allowed }).int(allowed).min(min, allowed).max(max, allowed).default(fallback);
+  return z
+    .string({ error: allowed })
+    .optional()
+    .transform((raw, ctx): number | undefined => {
+      if (raw === undefined) return undefined;
+      const n = parseInteger(raw);
+      if (n !== undefined && n >= min && n <= max) return n;
+      ctx.addIssue({ code: "custom", message: allowed });
+      return z.NEVER;
+    });
 };
 
 const envBoolean = (fallback: boolean) =>
@@ -42,6 +56,18 @@ export const BASE_ENV = {
   BODY_LIMIT_BYTES: envInt(256, 10_485_760, 16_384),
   /** Must end before the ECS stopTimeout (30 s default, 120 s max). */
   SHUTDOWN_TIMEOUT_MS: envInt(100, 120_000, 25_000),
+  /**
+   * After SIGTERM, how long the listener stays open (answers with `Connection: close`, /readyz 503)
+   * before it closes, for a load balancer or proxy still routing new requests here; part of
+   * SHUTDOWN_TIMEOUT_MS. Unset: 2 s, but never above a quarter of SHUTDOWN_TIMEOUT_MS.
+   */
+  SHUTDOWN_DELAY_MS: optionalEnvInt(0, 60_000),
+  /**
+   * How long every authentication attempt to a data store (Redis WRONGPASS/NOAUTH, MySQL access
+   * denied) must have failed, with no success in between, before /healthz answers 503 so ECS
+   * replaces the task (secrets reach a task only when it starts).
+   */
+  LIVENESS_AUTH_FAILURE_MS: envInt(1_000, 600_000, 10_000),
   /** SSM parameter holding the failure mode, e.g. /fc-dev/caller/failure-mode. */
   FAILURE_MODE_PARAMETER: z
     .string()

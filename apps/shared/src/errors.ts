@@ -45,6 +45,9 @@ export async function dependency<T>(name: string, call: () => Promise<T>): Promi
   }
 }
 
+/** The body parser's error type for a body that is not valid UTF-8 (see http-app). */
+export const INVALID_UTF8 = "entity.invalid_utf8";
+
 interface BodyParserError {
   type?: string;
   status?: number;
@@ -77,6 +80,11 @@ export function toHttpError(error: unknown): HttpError {
       return new HttpError(413, { error: "Payload too large", limitBytes: parserError.limit }, "payload_too_large");
     case "entity.parse.failed":
       return new ValidationError("body", "expected a JSON object", { error: "Invalid JSON body" });
+    case INVALID_UTF8:
+      return new ValidationError("body", "expected UTF-8 text; the body has bytes that are not valid UTF-8", {
+        error: "Invalid UTF-8 in body",
+        field: "body",
+      });
     case "encoding.unsupported":
     case "charset.unsupported":
       return new HttpError(415, { error: "Unsupported encoding" }, "unsupported_encoding");

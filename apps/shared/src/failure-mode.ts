@@ -49,10 +49,11 @@ export class FailureModeSource {
 
   /** Starts the first SSM read without waiting for it. */
   start(): void {
-    void this.current();
+    this.current();
   }
 
-  async current(): Promise<FailureMode> {
+  /** The mode now; a refresh, when due, runs in the background (this never waits, and is not async). */
+  current(): FailureMode {
     if (this.opts.override) return this.opts.override;
     if (!this.opts.parameterName) return "none";
     if (this.now() - this.fetchedAt >= this.opts.ttlMs) {

@@ -1,13 +1,16 @@
+import { isUtf8 } from "node:buffer";
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import express, { type Express, type RequestHandler, type Response } from "express";
 import { CpuWorkPool } from "./cpu-work";
-import { errorHandler, HttpError, methodNotAllowed, ValidationError, type ErrorLogFields } from "./errors";
+import { errorHandler, HttpError, INVALID_UTF8, methodNotAllowed, type ErrorLogFields } from "./errors";
 import type { BaseConfig } from "./config";
 import type { FailureModeSource } from "./failure-mode";
-import { healthRouter, type ReadinessCheck } from "./health";
+import { mountHealth, type ReadinessCheck } from "./health";
+import { integerParam } from "./integer";
 import { BLUE_GREEN_TEST_HEADER, withRequestContext, type Logger } from "./logger";
 import type { Lifecycle } from "./server";
+import { UNSAMPLED_HEADERS } from "./tracing-settings";
 
 export interface BaseAppOptions {
   readonly config: BaseConfig;
@@ -19,8 +22,8 @@ export interface BaseAppOptions {
   readonly liveness?: () => string | undefined;
   /** Runs /work off the event loop. @default - a pool sized by WORK_MAX_CONCURRENT / WORK_MAX_QUEUED */
   readonly cpuWork?: CpuWorkPool;
-  /** Mounts the service's own routes. */
-  readonly routes: (app: Express) => void;
+  /** Mounts the service's own routes; `jsonBody` parses a JSON body (limit, UTF-8 check) where one is read. */
+  readonly routes: (app: Express, jsonBody: RequestHandler) => void;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -43,32 +46,36 @@ export function requestSignal(res: Response): AbortSignal {
 }
 
 /**
- * Accepts a well-formed X-Request-Id or makes one, echoes it, and logs exactly one line per
- * request whatever its fate: answered, abandoned by the client, or cut by shutdown (`aborted`).
+ * Everything every request goes through, in one function (each Express layer costs a match and a
+ * call): accepts a well-formed X-Request-Id or makes one and echoes it; during shutdown marks the
+ * answer `Connection: close`; applies the failure mode (synchronously when it is none, the usual
+ * case); and logs exactly one line per request whatever its fate: answered, abandoned by the
+ * client, or cut by shutdown (`aborted`).
  */
-function requestLogging(logger: Logger, lifecycle: Lifecycle): RequestHandler {
+function requestPipeline(opts: BaseAppOptions): RequestHandler {
+  const { logger, lifecycle, failureModes, config } = opts;
   return (req, res, next) => {
-    const header = req.get("x-request-id");
-    const requestId = header && REQUEST_ID.test(header) ? header : randomUUID();
+    const header = req.headers["x-request-id"];
+    const requestId = typeof header === "string" && REQUEST_ID.test(header) ? header : randomUUID();
     const start = performance.now();
     res.setHeader("x-request-id", requestId);
+    // During shutdown, finish this response and close the socket so no new request lands on it.
+    if (!lifecycle.accepting) res.setHeader("connection", "close");
     lifecycle.inFlight.add(res);
-    let logged = false;
-    const log = (aborted: boolean) => {
-      if (logged) return;
-      logged = true;
+    // 'close' follows 'finish' for every answered response, and comes alone when the socket went first.
+    res.once("close", () => {
       lifecycle.inFlight.delete(res);
+      const aborted = !res.writableFinished;
       if (aborted) {
         res.locals.gone = true;
         (res.locals.abort as AbortController | undefined)?.abort();
       }
-      const latencyMs = Math.round((performance.now() - start) * 10) / 10;
-      const errorLog = res.locals.errorLog as ErrorLogFields | undefined;
       const status = aborted && !res.headersSent ? 499 : res.statusCode;
       const cut = aborted && res.locals.cutByShutdown === true;
       const level = cut || status >= 500 ? "error" : aborted || status >= 400 ? "warn" : "info";
       // winston formats before its transports filter by level: skip the JSON work when nobody listens.
       if (!logger.isLevelEnabled(level)) return;
+      const errorLog = res.locals.errorLog as ErrorLogFields | undefined;
       logger.log(level, "request", {
         requestId,
         method: req.method,
@@ -77,26 +84,23 @@ function requestLogging(logger: Logger, lifecycle: Lifecycle): RequestHandler {
         errorType:
           (res.locals.errorType as string | undefined) ??
           (aborted ? (res.locals.cutByShutdown ? "shutdown_cut" : "client_gone") : undefined),
-        latencyMs,
+        latencyMs: Math.round((performance.now() - start) * 10) / 10,
         ...errorLog,
         ...(aborted ? { aborted: true, abortedBy: res.locals.cutByShutdown ? "shutdown" : "client" } : {}),
       });
-    };
-    res.once("finish", () => log(false));
-    res.once("close", () => log(!res.writableFinished));
-    const testHeader = req.get(BLUE_GREEN_TEST_HEADER);
+    });
+    const testHeader = req.headers[BLUE_GREEN_TEST_HEADER];
     // Bounded like any header value we echo downstream: short, printable.
-    const propagate: Record<string, string> =
-      testHeader && /^[\x21-\x7e]{1,128}$/.test(testHeader) ? { [BLUE_GREEN_TEST_HEADER]: testHeader } : {};
-    withRequestContext(requestId, next, propagate);
-  };
-}
-
-/** Applies the current failure mode before any route, /healthz included (so the ALB sees it). */
-function failureInjection(opts: BaseAppOptions): RequestHandler {
-  return async (_req, res, next) => {
-    const mode = await opts.failureModes.current();
-    if (mode === "none") return next();
+    let propagate: Readonly<Record<string, string>> =
+      typeof testHeader === "string" && /^[\x21-\x7e]{1,128}$/.test(testHeader)
+        ? { [BLUE_GREEN_TEST_HEADER]: testHeader }
+        : NO_HEADERS;
+    // Tracing on and this request not traced: downstream services skip it too.
+    const unsampled = (req as unknown as Record<symbol, Record<string, string> | undefined>)[UNSAMPLED_HEADERS];
+    if (unsampled) propagate = { ...propagate, ...unsampled };
+    const mode = failureModes.current();
+    if (mode === "none") return withRequestContext(requestId, next, propagate);
+    // The break/fix lab: before any route, /healthz included (so the ALB sees it).
     res.locals.failureMode = mode;
     res.locals.errorType = mode;
     switch (mode) {
@@ -104,16 +108,28 @@ function failureInjection(opts: BaseAppOptions): RequestHandler {
         res.status(500).json({ error: "Injected failure", failureMode: mode });
         return;
       case "slow":
-        await sleep(opts.config.SLOW_MODE_DELAY_MS);
-        break;
+        void sleep(config.SLOW_MODE_DELAY_MS).then(() => withRequestContext(requestId, next, propagate));
+        return;
       case "cpu_burn":
-        burnCpu(opts.config.CPU_BURN_MODE_MS);
+        burnCpu(config.CPU_BURN_MODE_MS);
         break;
       case "connection_leak":
         break; // the MySQL routes leak; see the responder's db service
     }
-    next();
+    withRequestContext(requestId, next, propagate);
   };
+}
+
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+/**
+ * The JSON parser would decode bytes that are not UTF-8 as U+FFFD and store that: refuse them
+ * instead (400, see toHttpError), before anything is parsed.
+ */
+function rejectInvalidUtf8(_req: unknown, _res: unknown, body: Buffer, encoding: string): void {
+  if (encoding === "utf-8" && !isUtf8(body)) {
+    throw Object.assign(new Error("request body is not valid UTF-8"), { type: INVALID_UTF8 });
+  }
 }
 
 /** The Express app every service shares: logging, failure modes, JSON limit, health, /work, errors. */
@@ -121,31 +137,33 @@ export function createBaseApp(opts: BaseAppOptions): Express {
   const { config, lifecycle } = opts;
   const cpuWork =
     opts.cpuWork ?? new CpuWorkPool({ maxConcurrent: config.WORK_MAX_CONCURRENT, maxQueued: config.WORK_MAX_QUEUED });
-  const accepting = () => lifecycle.accepting;
   const app = express();
   app.disable("x-powered-by");
-  app.use(requestLogging(opts.logger, lifecycle));
-  app.use((_req, res, next) => {
-    // During shutdown, finish this response and close the socket so no new request lands on it.
-    if (!accepting()) res.setHeader("connection", "close");
-    next();
+  // A weak ETag is a SHA-1 of every body; nothing here answers conditional requests with 304s.
+  app.disable("etag");
+  app.use(requestPipeline(opts));
+  // Health first: nothing a route does (or a flood of it) stands between a probe and its answer.
+  mountHealth(app, {
+    checks: opts.readiness,
+    timeoutMs: 1_000,
+    accepting: () => lifecycle.accepting,
+    liveness: opts.liveness,
   });
-  app.use(failureInjection(opts));
-  app.use(express.json({ limit: config.BODY_LIMIT_BYTES, strict: true }));
-  app.use(healthRouter({ checks: opts.readiness, timeoutMs: 1_000, accepting, liveness: opts.liveness }));
 
-  app.get("/work", async (req, res) => {
-    const raw = req.query.ms;
-    const ms = typeof raw === "string" && /^\d+$/.test(raw) ? Number(raw) : NaN;
-    if (!(ms >= 1 && ms <= config.WORK_MAX_MS)) {
-      throw new ValidationError("ms", `expected an integer from 1 to ${config.WORK_MAX_MS}`);
-    }
-    await cpuWork.run(ms);
-    res.json({ workedMs: ms });
-  });
-  app.all("/work", methodNotAllowed("GET"));
+  // A CPU burner is a demo, never something to hand the internet: only where the environment opts in.
+  if (config.DEMO_ROUTES_ENABLED) {
+    app
+      .route("/work")
+      .get(async (req, res) => {
+        const ms = integerParam("ms", req.query.ms, { min: 1, max: config.WORK_MAX_MS });
+        await cpuWork.run(ms);
+        res.json({ workedMs: ms });
+      })
+      .all(methodNotAllowed("GET"));
+  }
 
-  opts.routes(app);
+  // Only routes that read a body parse one; the limit and the UTF-8 check apply to every one.
+  opts.routes(app, express.json({ limit: config.BODY_LIMIT_BYTES, strict: true, verify: rejectInvalidUtf8 }));
 
   app.use(() => {
     throw new HttpError(404, { error: "Not found" }, "not_found");

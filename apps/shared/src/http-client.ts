@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { Agent, request as httpRequest } from "node:http";
+import { Agent, request as httpRequest, type IncomingMessage } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { z } from "zod";
 import { CircuitBreaker, CircuitOpenError } from "./circuit-breaker";
 import { currentRequestId, propagatedHeaders, type Logger } from "./logger";
 
@@ -18,6 +19,11 @@ export interface ServiceClientOptions {
   readonly backoffBaseMs: number;
   readonly backoffMaxMs: number;
   readonly breaker: CircuitBreaker;
+  /**
+   * Largest answer body read, in bytes (a declared or streamed longer one is cut off: `bad_body`).
+   * @default 524288 (512 KiB)
+   */
+  readonly maxBodyBytes?: number;
   readonly random?: () => number;
 }
 
@@ -38,10 +44,26 @@ export class ServiceCallError extends Error {
 
 const IDEMPOTENT = new Set(["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]);
 
-/** Only the target's own trouble opens the circuit: not a 4xx (it answered), not our caller's. */
+/**
+ * Only the target's own trouble opens the circuit: no answer, a 5xx, or an answer we cannot use
+ * (too long, not JSON, the wrong shape); not a 4xx (it answered), not our caller's.
+ */
 function isTargetFailure(error: unknown): boolean {
   if (!(error instanceof ServiceCallError)) return false;
-  return error.status === undefined || error.status >= 500;
+  return error.reason === "bad_body" || error.status === undefined || error.status >= 500;
+}
+
+/** What an answer must look like; a mismatch is `bad_body`. */
+export type AnswerSchema<T> = z.ZodType<T>;
+
+const DEFAULT_MAX_BODY_BYTES = 524_288;
+
+/** The first problem zod found, as "data: expected array, received null". */
+function firstIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return "unexpected shape";
+  const at = issue.path.length ? issue.path.map(String).join(".") : "(body)";
+  return `${at}: ${issue.message}`;
 }
 
 export interface RequestOptions {
@@ -58,6 +80,9 @@ export class ServiceClient {
   private readonly random: () => number;
   /** Keep-alive pool to the target (Service Connect's local proxy on ECS). */
   private readonly agent: Agent;
+  /** baseUrl split once: a URL object per call costs more than the call's own bookkeeping. */
+  private readonly target: { readonly hostname: string; readonly port: number; readonly basePath: string };
+  private readonly maxBodyBytes: number;
 
   constructor(private readonly opts: ServiceClientOptions) {
     this.random = opts.random ?? Math.random;
@@ -68,6 +93,13 @@ export class ServiceClient {
     }
     // Idle sockets close after 60 s, before the server side (65 s) can drop one under a request.
     this.agent = new Agent({ keepAlive: true, maxSockets: 128, timeout: 60_000 });
+    const url = new URL(opts.baseUrl);
+    this.target = {
+      hostname: url.hostname.replace(/^\[|\]$/g, ""),
+      port: Number(url.port || 80),
+      basePath: url.pathname.replace(/\/+$/, ""),
+    };
+    this.maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   }
 
   /** Closes pooled sockets (at shutdown). */
@@ -75,32 +107,46 @@ export class ServiceClient {
     this.agent.destroy();
   }
 
-  async getJson<T>(path: string): Promise<T> {
-    return this.request<T>("GET", path);
+  /** GET `path`; the answer must be JSON matching `schema` (its parsed output is returned). */
+  async getJson<T>(path: string, schema: AnswerSchema<T>): Promise<T> {
+    return this.request("GET", path, schema);
   }
 
   /**
-   * A call with a deadline. Writes (POST/PATCH) carry an Idempotency-Key, the same on every
-   * attempt, which makes them safe to retry like idempotent methods.
+   * A call with a deadline that covers the whole answer, body included. Writes (POST/PATCH) carry
+   * an Idempotency-Key, the same on every attempt, which makes them safe to retry like idempotent
+   * methods. The answer must be JSON matching `schema`.
    */
-  async request<T>(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<T> {
+  async request<T>(
+    method: string,
+    path: string,
+    schema: AnswerSchema<T>,
+    body?: unknown,
+    opts: RequestOptions = {},
+  ): Promise<T> {
     const { breaker, name } = this.opts;
     const key = IDEMPOTENT.has(method) ? undefined : (opts.idempotencyKey ?? randomUUID());
     try {
-      return await breaker.run(() => this.withRetries<T>(method, path, body, key), isTargetFailure);
+      return await breaker.run(() => this.withRetries(method, path, schema, body, key), isTargetFailure);
     } catch (error) {
       if (error instanceof CircuitOpenError) throw new ServiceCallError(name, "circuit_open", `${name}: circuit open`);
       throw error;
     }
   }
 
-  private async withRetries<T>(method: string, path: string, body: unknown, key?: string): Promise<T> {
+  private async withRetries<T>(
+    method: string,
+    path: string,
+    schema: AnswerSchema<T>,
+    body: unknown,
+    key?: string,
+  ): Promise<T> {
     const { deadlineMs, maxRetries, logger, name } = this.opts;
     const deadline = Date.now() + deadlineMs;
     const attempts = IDEMPOTENT.has(method) || key ? maxRetries + 1 : 1;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.attempt<T>(method, path, body, deadline, key);
+        return await this.attempt(method, path, schema, body, deadline, key);
       } catch (error) {
         const err = error as ServiceCallError;
         const retryable = err.reason !== "bad_body" && (err.status === undefined || err.status >= 500);
@@ -117,7 +163,14 @@ export class ServiceClient {
     return Math.round(this.random() * cap);
   }
 
-  private async attempt<T>(method: string, path: string, body: unknown, deadline: number, key?: string): Promise<T> {
+  private async attempt<T>(
+    method: string,
+    path: string,
+    schema: AnswerSchema<T>,
+    body: unknown,
+    deadline: number,
+    key?: string,
+  ): Promise<T> {
     const { name, attemptTimeoutMs } = this.opts;
     const timeoutMs = Math.max(1, Math.min(attemptTimeoutMs, deadline - Date.now()));
     const payload = body === undefined ? undefined : JSON.stringify(body);
@@ -129,31 +182,100 @@ export class ServiceClient {
       headers["content-type"] = "application/json";
       headers["content-length"] = Buffer.byteLength(payload);
     }
-    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const req = httpRequest(
-        new URL(path, this.opts.baseUrl),
-        { method, headers, agent: this.agent, signal: AbortSignal.timeout(timeoutMs) },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
-          res.on("error", reject);
-        },
-      );
-      req.on("error", reject);
-      req.end(payload);
-    }).catch((error: Error) => {
-      if (error.name === "AbortError" || error.name === "TimeoutError") {
-        throw new ServiceCallError(name, "timeout", `${name}: no answer within ${timeoutMs} ms`);
-      }
-      throw new ServiceCallError(name, "unreachable", `${name}: ${error.message}`);
-    });
+    const { status, text } = await this.exchange(method, path, headers, payload, timeoutMs);
     if (status < 200 || status >= 300)
       throw new ServiceCallError(name, "bad_status", `${name}: answered ${status}`, status);
+    let json: unknown;
     try {
-      return JSON.parse(text) as T;
+      json = JSON.parse(text);
     } catch {
       throw new ServiceCallError(name, "bad_body", `${name}: answered ${status} with a body that is not JSON`, status);
     }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      throw new ServiceCallError(
+        name,
+        "bad_body",
+        `${name}: answered ${status} with an unexpected shape (${firstIssue(parsed.error)})`,
+        status,
+      );
+    }
+    return parsed.data;
+  }
+
+  /**
+   * One HTTP exchange, cut at `timeoutMs` from the start to the last byte of the body, and at
+   * maxBodyBytes of body (declared or streamed): a cut socket is destroyed, never reused.
+   */
+  private exchange(
+    method: string,
+    path: string,
+    headers: Record<string, string | number>,
+    payload: string | undefined,
+    timeoutMs: number,
+  ): Promise<{ status: number; text: string }> {
+    const { name } = this.opts;
+    const max = this.maxBodyBytes;
+    const { hostname, port, basePath } = this.target;
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      let res: IncomingMessage | undefined;
+      const fail = (error: ServiceCallError) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        req.destroy();
+        res?.destroy();
+        reject(error);
+      };
+      const timer = setTimeout(
+        () => fail(new ServiceCallError(name, "timeout", `${name}: no answer within ${timeoutMs} ms (body included)`)),
+        timeoutMs,
+      );
+      const tooLong = (bytes: string, status: number) =>
+        new ServiceCallError(
+          name,
+          "bad_body",
+          `${name}: answer of ${bytes} bytes is over the ${max}-byte limit`,
+          status,
+        );
+      const req = httpRequest(
+        { method, hostname, port, path: basePath + path, headers, agent: this.agent },
+        (answer) => {
+          res = answer;
+          const status = answer.statusCode ?? 0;
+          const declared = Number(answer.headers["content-length"]);
+          if (declared > max) return fail(tooLong(String(declared), status));
+          const chunks: Buffer[] = [];
+          let size = 0;
+          answer.on("data", (chunk: Buffer) => {
+            size += chunk.length;
+            if (size > max) fail(tooLong(`more than ${max}`, status));
+            else chunks.push(chunk);
+          });
+          answer.on("end", () => {
+            if (settled) return;
+            settled = true;
+            clearTimeout(timer);
+            resolve({
+              status,
+              text: chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8"),
+            });
+          });
+          answer.on("error", (error: Error) =>
+            fail(new ServiceCallError(name, "unreachable", `${name}: answer cut off (${error.message})`)),
+          );
+          // 'close' also follows every complete answer: build no error (and its stack) unless it is one.
+          answer.on("close", () => {
+            if (settled) return;
+            fail(
+              new ServiceCallError(name, "unreachable", `${name}: connection closed before the answer was complete`),
+            );
+          });
+        },
+      );
+      req.on("error", (error: Error) => fail(new ServiceCallError(name, "unreachable", `${name}: ${error.message}`)));
+      req.end(payload);
+    });
   }
 }

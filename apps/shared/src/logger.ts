@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import winston from "winston";
+import TransportStream from "winston-transport";
 import { currentSpanIds } from "./trace-ids";
 
 export type Logger = winston.Logger;
@@ -11,13 +12,28 @@ export type Logger = winston.Logger;
  */
 export const BLUE_GREEN_TEST_HEADER = "x-amzn-ecs-blue-green-test";
 
-interface RequestContext {
+export interface RequestContext {
   readonly requestId: string;
   /** Incoming headers passed on to downstream services unchanged. */
   readonly propagate: Readonly<Record<string, string>>;
 }
 
-const context = new AsyncLocalStorage<RequestContext>();
+/** Where the current request's context lives across awaits: one AsyncLocalStorage, whoever owns it. */
+export interface ContextCarrier {
+  run<T>(store: RequestContext, fn: () => T): T;
+  get(): RequestContext | undefined;
+}
+
+const own = new AsyncLocalStorage<RequestContext>();
+let carrier: ContextCarrier = { run: (store, fn) => own.run(store, fn), get: () => own.getStore() };
+
+/**
+ * With tracing on, the request context rides in OpenTelemetry's context instead of a storage of its
+ * own: every AsyncLocalStorage in use costs each promise of the process, so one is cheaper than two.
+ */
+export function useContextCarrier(next: ContextCarrier): void {
+  carrier = next;
+}
 
 /** Runs `fn` with the request id (and headers to pass on) visible to the logger and the HTTP client. */
 export function withRequestContext<T>(
@@ -25,16 +41,68 @@ export function withRequestContext<T>(
   fn: () => T,
   propagate: Readonly<Record<string, string>> = {},
 ): T {
-  return context.run({ requestId, propagate }, fn);
+  return carrier.run({ requestId, propagate }, fn);
 }
 
 export function currentRequestId(): string | undefined {
-  return context.getStore()?.requestId;
+  return carrier.get()?.requestId;
 }
 
 /** Headers of the current request that downstream calls carry (the blue/green test header). */
 export function propagatedHeaders(): Readonly<Record<string, string>> {
-  return context.getStore()?.propagate ?? {};
+  return carrier.get()?.propagate ?? {};
+}
+
+/** Where winston keeps a line's finished text (triple-beam's MESSAGE). */
+const MESSAGE = Symbol.for("message");
+
+/**
+ * JSON in the order the fields were set. The native stringifier, not logform's json format (which
+ * builds a new sorting stringifier for every line); a line it cannot take (a cycle, a BigInt) goes
+ * through logform's.
+ */
+const jsonLine = (() => {
+  const careful = winston.format.json();
+  return winston.format((info) => {
+    try {
+      (info as unknown as Record<symbol, string>)[MESSAGE] = JSON.stringify(info);
+      return info;
+    } catch {
+      return careful.transform(info, careful.options);
+    }
+  });
+})();
+
+/**
+ * Lines to stdout, written together once per event-loop turn: stdout is a pipe in a container
+ * (FireLens, awslogs), where each write is a synchronous system call, and under load many requests
+ * end in the same turn. Ending the logger writes what is pending.
+ */
+class BatchedStdout extends TransportStream {
+  private lines: string[] = [];
+  private scheduled = false;
+
+  override log(info: Record<string | symbol, unknown>, next: () => void): void {
+    this.lines.push(info[MESSAGE] as string);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+    next();
+  }
+
+  flush(): void {
+    this.scheduled = false;
+    if (this.lines.length === 0) return;
+    const text = `${this.lines.join("\n")}\n`;
+    this.lines = [];
+    process.stdout.write(text);
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.flush();
+    callback();
+  }
 }
 
 /** One JSON line per event with timestamp, level, service and (inside a request) requestId. */
@@ -47,20 +115,24 @@ export function createLogger(opts: { service: string; level?: string; stream?: N
     if (span) Object.assign(info, span);
     return info;
   });
-  const transport = opts.stream
-    ? new winston.transports.Stream({ stream: opts.stream })
-    : new winston.transports.Console();
+  const transport = opts.stream ? new winston.transports.Stream({ stream: opts.stream }) : new BatchedStdout();
   return winston.createLogger({
     level: opts.level ?? "info",
     defaultMeta: { service: opts.service },
-    format: winston.format.combine(addRequestId(), winston.format.timestamp(), winston.format.json()),
+    format: winston.format.combine(addRequestId(), winston.format.timestamp(), jsonLine()),
     transports: [transport],
   });
 }
 
-/** Resolves when every buffered log line has been written. */
+/**
+ * Resolves when every buffered log line has been written. A line logged after this (a late
+ * callback while the process exits) is dropped, not an error that would crash the exit.
+ */
 export function flushLogger(logger: Logger): Promise<void> {
   return new Promise((resolve) => {
+    logger.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "ERR_STREAM_WRITE_AFTER_END") throw error;
+    });
     logger.on("finish", () => resolve());
     logger.end();
   });

@@ -1,4 +1,4 @@
-import { ValidationError } from "./errors";
+import { HttpError, ValidationError } from "./errors";
 
 export const USER_MAX_LENGTH = 64;
 export const MESSAGE_MAX_LENGTH = 1000;
@@ -69,4 +69,19 @@ export function parseIdempotencyKey(header: string | undefined): string | undefi
     throw new ValidationError("Idempotency-Key", "expected 1-128 visible ASCII characters");
   }
   return header;
+}
+
+/**
+ * A repeat of an Idempotency-Key must repeat its body: the same key with another message is the
+ * client's mistake (422), never a silent replay of the first one.
+ */
+export function checkReplay(first: Message, repeat: Message): Message {
+  if (first.user !== repeat.user || first.message !== repeat.message) {
+    throw new HttpError(
+      422,
+      { error: "Idempotency-Key already used with a different body", field: "Idempotency-Key" },
+      "idempotency_conflict",
+    );
+  }
+  return { user: first.user, message: first.message };
 }

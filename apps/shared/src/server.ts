@@ -2,7 +2,8 @@ import type { SSMClient } from "@aws-sdk/client-ssm";
 import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import net, { type AddressInfo, type Socket } from "node:net";
 import type { Express, Response } from "express";
-import { AppConfigError, type BaseConfig } from "./config";
+import { setTimeout as sleep } from "node:timers/promises";
+import { AppConfigError, shutdownDelayMs, type BaseConfig } from "./config";
 import { DeadlineError, withDeadline } from "./deadline";
 import { createLogger, flushLogger, type Logger } from "./logger";
 import { stopTracing } from "./start-tracing";
@@ -119,13 +120,23 @@ export async function startServer(app: Express, opts: ServerOptions): Promise<Ru
   const shutdown = (reason: string): Promise<void> => {
     closing ??= (async () => {
       const started = performance.now();
+      const delayMs = shutdownDelayMs(opts.config);
       // Most of the budget drains requests; the rest closes Redis/MySQL, which may hang too.
       const closeBudgetMs = Math.min(1_000, Math.round(SHUTDOWN_TIMEOUT_MS * 0.2));
-      const drainMs = SHUTDOWN_TIMEOUT_MS - closeBudgetMs;
-      logger.info("shutting down", { reason, timeoutMs: SHUTDOWN_TIMEOUT_MS, inFlight: lifecycle.inFlight.size });
+      const drainMs = SHUTDOWN_TIMEOUT_MS - closeBudgetMs - delayMs;
+      logger.info("shutting down", {
+        reason,
+        timeoutMs: SHUTDOWN_TIMEOUT_MS,
+        listenerOpenMs: delayMs,
+        inFlight: lifecycle.inFlight.size,
+      });
+      // From here /readyz answers 503 and every answer closes its connection.
       lifecycle.accepting = false;
       // Answers already under way close their socket, so the client does not reuse it.
       for (const res of lifecycle.inFlight) if (!res.headersSent) res.setHeader("connection", "close");
+      // A load balancer or proxy may still send new connections for a moment (deregistration is
+      // not instant): keep answering them, each with Connection: close, then stop listening.
+      if (delayMs > 0) await sleep(delayMs);
       // Stop listening but keep idle keep-alive sockets for a short grace (see IDLE_GRACE_MS):
       // http.Server#close would drop them at once, resetting requests already on the wire.
       const drained = new Promise<void>((resolve) => net.Server.prototype.close.call(server, () => resolve()));

@@ -11,3 +11,16 @@ export const OTEL_SERVICE_NAME_ENV = "OTEL_SERVICE_NAME";
 export const OTLP_HTTP_PORT = 4318;
 /** What the app container's OTEL_EXPORTER_OTLP_ENDPOINT is in a task (awsvpc: the sidecar is on localhost). */
 export const OTLP_SIDECAR_ENDPOINT = `http://127.0.0.1:${OTLP_HTTP_PORT}`;
+/** Fixed-ratio sampling (0..1): locally, and whenever X-Ray sampling rules cannot be had. */
+export const TRACES_SAMPLE_RATIO_ENV = "TRACES_SAMPLE_RATIO";
+/** Set on the app container to sample by X-Ray rules: the collector's awsproxy extension. */
+export const XRAY_SAMPLING_ENDPOINT_ENV = "XRAY_SAMPLING_ENDPOINT";
+/** The collector's awsproxy port (X-Ray's own), on the task's loopback. */
+export const XRAY_PROXY_PORT = 2000;
+/** What the app container's XRAY_SAMPLING_ENDPOINT is in a task with the collector sidecar. */
+export const XRAY_SAMPLING_SIDECAR_ENDPOINT = `http://127.0.0.1:${XRAY_PROXY_PORT}`;
+/**
+ * Set by tracing on an incoming request it does not trace: headers its downstream calls carry, so
+ * the next service skips it as well (a W3C traceparent whose sampled flag is off).
+ */
+export const UNSAMPLED_HEADERS: unique symbol = Symbol.for("fargate-connect.unsampled-headers");

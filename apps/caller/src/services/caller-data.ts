@@ -1,4 +1,4 @@
-import type { Message } from "../../../shared/src/message";
+import { checkReplay, type Message } from "../../../shared/src/message";
 import type { RedisGuard } from "../../../shared/src/redis";
 
 /** The list never grows past this; GET / shows the newest LIST_READ of it. */
@@ -32,7 +32,10 @@ export class CallerData {
     this.keyPrefix = keyPrefix;
   }
 
-  /** Stores `msg`; with an idempotency key, a repeat stores nothing and returns the first message. */
+  /**
+   * Stores `msg`; with an idempotency key, a repeat stores nothing and returns the first message,
+   * or fails with 422 when the key came with another body.
+   */
   async add(msg: Message, idempotencyKey?: string): Promise<{ stored: Message; replayed: boolean }> {
     const entry = JSON.stringify({ user: msg.user, message: msg.message });
     if (!idempotencyKey) {
@@ -46,7 +49,7 @@ export class CallerData {
       }),
     );
     if (typeof first !== "string") return { stored: msg, replayed: false };
-    return { stored: JSON.parse(first) as Message, replayed: true };
+    return { stored: checkReplay(JSON.parse(first) as Message, msg), replayed: true };
   }
 
   async list(): Promise<Message[]> {

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { ServiceCallError, type ServiceClient } from "../../../shared/src/http-client";
 import type { Message } from "../../../shared/src/message";
 import type { CallerData } from "./caller-data";
@@ -10,17 +11,25 @@ export interface Combined {
 }
 
 /**
+ * The part of the responder's GET /data answer the caller uses; anything else in it is dropped.
+ * Another shape (null, `data` not a list, items without text) is `bad_body`, never a 500.
+ */
+export const ResponderPage = z.object({
+  data: z.array(z.object({ user: z.string(), message: z.string() })),
+});
+
+/**
  * GET /: both services' data. Either part failing degrades the answer (an empty list and a
  * `missing` marker) instead of failing it: the caller's own Redis exactly like the responder.
  */
 export async function combinedData(own: CallerData, responder: ServiceClient): Promise<Combined> {
-  const [mine, theirs] = await Promise.allSettled([own.list(), responder.getJson<{ data: Message[] }>("/data")]);
+  const [mine, theirs] = await Promise.allSettled([own.list(), responder.getJson("/data", ResponderPage)]);
   const body: Combined = { caller_service_data: [], responder_service_data: [] };
   const missing: Record<string, { reason: string; detail: string }> = {};
   if (mine.status === "fulfilled") body.caller_service_data = mine.value;
   else missing.caller_service_data = { reason: "redis_unavailable", detail: (mine.reason as Error).message };
   if (theirs.status === "fulfilled") {
-    body.responder_service_data = (theirs.value.data ?? []).map((m) => ({ user: m.user, message: m.message }));
+    body.responder_service_data = theirs.value.data;
   } else {
     const err = theirs.reason as Error;
     const reason = err instanceof ServiceCallError ? err.reason : "unreachable";

@@ -1,8 +1,9 @@
-import { dependency, HttpError } from "../../../shared/src/errors";
+import { dependency } from "../../../shared/src/errors";
 import type { Logger } from "../../../shared/src/logger";
-import type { Message } from "../../../shared/src/message";
+import { checkReplay, type Message } from "../../../shared/src/message";
 import type { Database } from "../../../shared/src/mysql";
-import type { RedisClient, RedisGuard } from "../../../shared/src/redis";
+import { randomInt } from "node:crypto";
+import { redisScript, runScript, type RedisClient, type RedisGuard } from "../../../shared/src/redis";
 
 export interface StoredMessage extends Message {
   readonly id: number;
@@ -15,11 +16,41 @@ const ER_DUP_ENTRY = 1062;
 const ER_DUP_FIELDNAME = 1060;
 const ER_DUP_KEYNAME = 1061;
 
-/** Messages in MySQL with a Redis read-through cache of the newest pages, dropped on every write. */
+/**
+ * Fills a page only if the generation is still the one read before MySQL was asked: a write that
+ * committed (and bumped it) meanwhile makes the page too old to keep.
+ */
+const FILL = redisScript(`
+if (redis.call('HGET', KEYS[1], 'gen') or '-') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+return 1
+`);
+
+/**
+ * A new generation after a write: every cached page is stale from now on. A hash that expired
+ * starts again from a random number, so no reader can mistake a new generation for one it saw.
+ */
+const BUMP = redisScript(`
+if redis.call('HEXISTS', KEYS[1], 'gen') == 0 then redis.call('HSET', KEYS[1], 'gen', ARGV[1]) end
+return redis.call('HINCRBY', KEYS[1], 'gen', 1)
+`);
+
+/** While a generation bump is owed (Redis failed when a write needed one), it is retried this often. */
+const BUMP_RETRY_MS = 200;
+
+/**
+ * Messages in MySQL with a Redis read-through cache of the newest pages. The cache hash holds a
+ * generation that every write bumps after its commit; a page is served only when it was filled at
+ * the current generation, after the last time this task lost Redis (a write meanwhile may have
+ * failed to bump it), and while no bump of this task's is owed.
+ */
 export class MessageStore {
   private readonly cacheKey: string;
   private schema?: Promise<void>;
   private lastCacheWarning = 0;
+  private bumpOwed = false;
+  private bumpTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly deps: {
@@ -31,6 +62,14 @@ export class MessageStore {
     },
   ) {
     this.cacheKey = `${deps.keyPrefix}responder:data:pages`;
+    // Back on Redis: pay what is owed before anything else.
+    deps.redis.client.on("ready", () => void this.payBump());
+  }
+
+  /** Stops the bump retries (at shutdown). */
+  close(): void {
+    if (this.bumpTimer) clearInterval(this.bumpTimer);
+    this.bumpTimer = undefined;
   }
 
   /** Idempotent (safe from every task); retried on the next call if MySQL was down. */
@@ -92,8 +131,8 @@ export class MessageStore {
       if (!idempotencyKey || cause?.errno !== ER_DUP_ENTRY) throw error;
       return { stored: await this.replay(msg, idempotencyKey, signal), replayed: true };
     }
-    // After the commit, so a reader cannot re-cache the old page from before the insert for long.
-    await this.cache("invalidate", (c) => c.del(this.cacheKey));
+    // After the commit: a reader that asked MySQL before it cannot fill its older page any more.
+    await this.bump();
     return { stored: msg, replayed: false };
   }
 
@@ -105,25 +144,24 @@ export class MessageStore {
         signal,
       ),
     );
-    const first = rows[0]!;
-    if (first.user !== msg.user || first.message !== msg.message) {
-      throw new HttpError(
-        422,
-        { error: "Idempotency-Key already used with a different body", field: "Idempotency-Key" },
-        "idempotency_conflict",
-      );
-    }
-    return { user: first.user, message: first.message };
+    return checkReplay(rows[0]!, msg);
   }
 
   /**
-   * Newest first, as the JSON text of a StoredMessage[] (the cache holds exactly this text, so a hit
-   * is sent without parsing); `hit` says whether Redis answered.
+   * Newest first, as the JSON text of a StoredMessage[] (the cache holds exactly this text, behind a
+   * `<generation>|<filled at ms>|` prefix, so a hit is sent without parsing); `hit` says whether
+   * the page came from Redis.
    */
   async newestJson(limit: number, signal?: AbortSignal): Promise<{ json: string; hit: boolean }> {
     const field = String(limit);
-    const cached = await this.cache("read", (c) => c.hGet(this.cacheKey, field));
-    if (typeof cached === "string") return { json: cached, hit: true };
+    const owed = this.bumpOwed;
+    const read = owed ? undefined : await this.cache("read", (c) => c.hmGet(this.cacheKey, ["gen", field]));
+    const gen = read ? (read[0] ?? "-") : undefined;
+    const page = read?.[1];
+    if (typeof page === "string") {
+      const json = this.usable(page, gen!);
+      if (json !== undefined) return { json, hit: true };
+    }
 
     await dependency("mysql", () => this.ensureSchema());
     const rows = await dependency("mysql", () =>
@@ -139,10 +177,41 @@ export class MessageStore {
       created_at: r.created_at.replace(/(\.\d{3})\d{3}Z$/, "$1Z"),
     }));
     const json = JSON.stringify(result);
-    await this.cache("fill", (c) =>
-      c.multi().hSet(this.cacheKey, field, json).expire(this.cacheKey, this.deps.cacheTtlSec).exec(),
-    );
+    // Only with the generation read before MySQL was asked (none read: no fill).
+    if (gen !== undefined) {
+      const value = `${gen}|${Date.now()}|${json}`;
+      await this.cache("fill", (c) =>
+        runScript(c, FILL, [this.cacheKey], [gen, field, value, String(this.deps.cacheTtlSec)]),
+      );
+    }
     return { json, hit: false };
+  }
+
+  /** The page's JSON if it belongs to generation `gen` and was filled after this task's last Redis trouble. */
+  private usable(page: string, gen: string): string | undefined {
+    const first = page.indexOf("|");
+    const second = page.indexOf("|", first + 1);
+    if (first < 0 || second < 0 || page.slice(0, first) !== gen) return undefined;
+    const filledAt = Number(page.slice(first + 1, second));
+    return filledAt > this.deps.redis.lastTroubleAt ? page.slice(second + 1) : undefined;
+  }
+
+  /** A new generation; if Redis fails, it is owed and retried until paid (reads skip the cache meanwhile). */
+  private async bump(): Promise<void> {
+    const paid = await this.cache("bump", (c) => runScript(c, BUMP, [this.cacheKey], [String(randomInt(2 ** 47))]));
+    if (paid !== undefined) return;
+    this.bumpOwed = true;
+    this.bumpTimer ??= setInterval(() => void this.payBump(), BUMP_RETRY_MS);
+    this.bumpTimer.unref();
+  }
+
+  private async payBump(): Promise<void> {
+    if (!this.bumpOwed || !this.deps.redis.available) return;
+    const paid = await this.cache("bump", (c) => runScript(c, BUMP, [this.cacheKey], [String(randomInt(2 ** 47))]));
+    if (paid === undefined || !this.bumpOwed) return;
+    this.bumpOwed = false;
+    this.close();
+    this.deps.logger.info("cache generation bumped after Redis came back", { op: "bump" });
   }
 
   /**
