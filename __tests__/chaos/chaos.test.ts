@@ -70,6 +70,13 @@ describe("chaos (fast subset)", () => {
         "work-flood",
         "sigterm-responder",
         "sigterm-caller",
+        "redis-password-rejected",
+        "redis-token-rotation",
+        "mysql-password-rotated",
+        "responder-oversized",
+        "responder-wrong-shape",
+        "stale-read-after-blackhole",
+        "idempotency-key-reused",
       ]),
     );
     expect(fast.length).toBeGreaterThanOrEqual(6);

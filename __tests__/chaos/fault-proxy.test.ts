@@ -123,6 +123,18 @@ describe("FaultProxy", () => {
     expect((await roundTrip(socket, "x", 2_000)).error).toMatch(/ECONNRESET|closed/);
   });
 
+  it("when responding, then the proxy answers each request itself and the target sees nothing, existing connections included", async () => {
+    proxy = await FaultProxy.start({ targetHost: "127.0.0.1", targetPort: echoPort });
+    const before = await connect(proxy.port);
+    expect((await roundTrip(before, "ping")).reply).toBe("ping");
+    proxy.setFault({ kind: "respond", respond: (client, request) => client.write(`answer to ${request.toString()}`) });
+    expect((await roundTrip(before, "q1")).reply).toBe("answer to q1");
+    const fresh = await connect(proxy.port);
+    expect((await roundTrip(fresh, "q2")).reply).toBe("answer to q2");
+    proxy.setFault({ kind: "pass" });
+    expect((await roundTrip(fresh, "echo")).reply).toBe("echo");
+  });
+
   it("when closed, then every socket is destroyed and the port stops listening", async () => {
     proxy = await FaultProxy.start({ targetHost: "127.0.0.1", targetPort: echoPort });
     const socket = await connect(proxy.port);

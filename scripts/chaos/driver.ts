@@ -65,6 +65,8 @@ export interface ScenarioContext {
   phase: "warmup" | "fault" | "recovery";
   readonly checks: Check[];
   readonly notes: string[];
+  /** Moments a row records (performance.now()), e.g. when a fault began, for its checks. */
+  readonly marks: Record<string, number>;
 }
 
 export interface Scenario {
@@ -84,6 +86,8 @@ export interface Scenario {
   readonly recoveryBoundMs: number;
   /** The fault window, if not the timing's. */
   faultMs?(timing: Timing): number;
+  /** After the load: checks on what the streams saw (bodies, timing against `marks`). */
+  verify?(ctx: ScenarioContext, samples: readonly Sample[]): void | Promise<void>;
 }
 
 export interface StreamResult extends Stats {
@@ -199,6 +203,7 @@ async function measureRecovery(ctx: ScenarioContext, scenario: Scenario, cleared
 export async function steadyState(env: ChaosEnv, timeoutMs = 6_000): Promise<void> {
   env.mysqlProxy.setFault({ kind: "pass" });
   env.redisProxy.setFault({ kind: "pass" });
+  env.responderProxy.setFault({ kind: "pass" });
   env.ssm.setHanging(false);
   env.setMode("caller", "none");
   env.setMode("responder", "none");
@@ -237,6 +242,7 @@ export async function runScenario(env: ChaosEnv, scenario: Scenario, timing: Tim
     phase: "warmup",
     checks: [],
     notes: [],
+    marks: {},
   };
   const failures: string[] = [];
   let streams: StreamResult[] = [];
@@ -269,6 +275,7 @@ export async function runScenario(env: ChaosEnv, scenario: Scenario, timing: Tim
       ),
     );
     writes = await checkWrites(ctx, samples);
+    await scenario.verify?.(ctx, samples);
   } catch (error) {
     failures.push(`scenario error: ${(error as Error).message}`);
   }

@@ -1,13 +1,16 @@
 /**
- * The chaos suite's world, all on loopback: a private redis-server, its own MariaDB database, fault
- * proxies in front of both, a fake SSM endpoint for the failure modes, and the two services as child
- * processes on fixed ports (so a killed one comes back at the same address).
+ * The chaos suite's world, all on loopback: a private redis-server that requires AUTH, its own
+ * MariaDB database and user, fault proxies in front of both and in front of the responder, a fake
+ * SSM endpoint for the failure modes, and the two services as child processes on fixed ports (so a
+ * killed one comes back at the same address).
  */
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import mysql from "mysql2/promise";
+import { createClient } from "redis";
 import { FakeSsm } from "./fake-ssm";
 import { FaultProxy } from "./fault-proxy";
 import { bundleServices, freePort, killAllChildren, RedisServer, ServiceProcess, type ServiceName } from "./processes";
@@ -20,14 +23,27 @@ export const SERVICE_SETTINGS = {
   FAILURE_MODE_TTL_MS: "250",
   /** Short enough that the SIGTERM rows finish quickly, long enough for in-flight requests. */
   SHUTDOWN_TIMEOUT_MS: "5000",
+  /** The listener's stay-open time after SIGTERM (/readyz 503 meanwhile); 2 s in production. */
+  SHUTDOWN_DELAY_MS: "500",
+  /** Refused credentials fail liveness after this (10 s in production), so the AUTH rows stay short. */
+  LIVENESS_AUTH_FAILURE_MS: "2000",
+  /** Every demo route the rows use (/work, /db) is on, as in dev. */
+  DEMO_ROUTES_ENABLED: "true",
   LOG_LEVEL: "info",
 } as const;
+
+/** A password of the printable characters ElastiCache allows (16–128). */
+export const newSecret = (): string => `chaos-${randomBytes(12).toString("hex")}`;
 
 export type Mode = "none" | "return_500" | "slow" | "connection_leak" | "cpu_burn";
 
 export class ChaosEnv {
   readonly services: Partial<Record<ServiceName, ServiceProcess>> = {};
   private closed = false;
+  /** What Redis requires now and what a (re)started service gets as REDIS_AUTH_TOKEN: rows rotate it. */
+  redisToken = newSecret();
+  /** The responder's MySQL password, likewise (the user is this run's own, on its database only). */
+  mysqlPassword = newSecret();
 
   private constructor(
     readonly runId: string,
@@ -38,10 +54,13 @@ export class ChaosEnv {
     readonly redis: RedisServer,
     readonly redisProxy: FaultProxy,
     readonly mysqlProxy: FaultProxy,
+    /** Between the caller and the responder: the rows that make the responder answer badly use it. */
+    readonly responderProxy: FaultProxy,
     readonly ssm: FakeSsm,
     private readonly scripts: Record<ServiceName, string>,
     private readonly nodePath: string,
     readonly ports: Record<ServiceName, number>,
+    readonly mysqlUser: string,
   ) {}
 
   /** Builds the bundles, starts Redis, the proxies, the fake SSM and both services. */
@@ -56,16 +75,24 @@ export class ChaosEnv {
       cleanups.push(() => admin.end());
       await admin.query(`CREATE DATABASE ${database}`);
       cleanups.push(() => admin.query(`DROP DATABASE IF EXISTS ${database}`));
-      const redis = new RedisServer(await freePort(), workDir);
+      const secrets = { redis: newSecret(), mysql: newSecret() };
+      const mysqlUser = `fc_chaos_${runId}`;
+      await admin.query(`CREATE USER '${mysqlUser}'@'%' IDENTIFIED BY '${secrets.mysql}'`);
+      cleanups.push(() => admin.query(`DROP USER IF EXISTS '${mysqlUser}'@'%'`));
+      await admin.query(`GRANT ALL ON ${database}.* TO '${mysqlUser}'@'%'`);
+      const holder: { env?: ChaosEnv } = {};
+      const redis = new RedisServer(await freePort(), workDir, () => holder.env?.redisToken ?? secrets.redis);
       await redis.start();
       cleanups.push(() => redis.stop());
       const redisProxy = await FaultProxy.start({ targetHost: "127.0.0.1", targetPort: redis.port });
       cleanups.push(() => redisProxy.close());
       const mysqlProxy = await FaultProxy.start({ targetHost: MARIADB.host, targetPort: MARIADB.port });
       cleanups.push(() => mysqlProxy.close());
+      const ports = { responder: await freePort(), caller: await freePort() };
+      const responderProxy = await FaultProxy.start({ targetHost: "127.0.0.1", targetPort: ports.responder });
+      cleanups.push(() => responderProxy.close());
       const ssm = await FakeSsm.start();
       cleanups.push(() => ssm.close());
-      const ports = { responder: await freePort(), caller: await freePort() };
       const env = new ChaosEnv(
         runId,
         workDir,
@@ -75,11 +102,16 @@ export class ChaosEnv {
         redis,
         redisProxy,
         mysqlProxy,
+        responderProxy,
         ssm,
         scripts,
         join(root, "node_modules"),
         ports,
+        mysqlUser,
       );
+      env.redisToken = secrets.redis;
+      env.mysqlPassword = secrets.mysql;
+      holder.env = env;
       env.setMode("caller", "none");
       env.setMode("responder", "none");
       await Promise.all([env.startService("responder"), env.startService("caller")]);
@@ -114,6 +146,7 @@ export class ChaosEnv {
       HOST: "127.0.0.1",
       PORT: String(this.ports[name]),
       REDIS_URL: `redis://127.0.0.1:${this.redisProxy.port}`,
+      REDIS_AUTH_TOKEN: this.redisToken,
       REDIS_KEY_PREFIX: this.keyPrefix,
       FAILURE_MODE_PARAMETER: this.parameter(name),
       AWS_REGION: "us-east-1",
@@ -123,13 +156,13 @@ export class ChaosEnv {
       AWS_EC2_METADATA_DISABLED: "true",
       ...SERVICE_SETTINGS,
     };
-    if (name === "caller") return { ...base, RESPONDER_URL: `http://127.0.0.1:${this.ports.responder}` };
+    if (name === "caller") return { ...base, RESPONDER_URL: `http://127.0.0.1:${this.responderProxy.port}` };
     return {
       ...base,
       MYSQL_HOST: "127.0.0.1",
       MYSQL_PORT: String(this.mysqlProxy.port),
-      MYSQL_USER: MARIADB.user,
-      MYSQL_PASSWORD: MARIADB.password,
+      MYSQL_USER: this.mysqlUser,
+      MYSQL_PASSWORD: this.mysqlPassword,
       MYSQL_DATABASE: this.database,
     };
   }
@@ -153,6 +186,42 @@ export class ChaosEnv {
     return this.startService(name);
   }
 
+  /** Replaces a service as ECS replaces an unhealthy task: SIGTERM (it drains), then a new one with the current secrets. */
+  async replaceService(name: ServiceName): Promise<ServiceProcess> {
+    const proc = this.services[name];
+    if (proc?.running) {
+      proc.signal("SIGTERM");
+      const exited = await Promise.race([proc.exited, sleep(Number(SERVICE_SETTINGS.SHUTDOWN_TIMEOUT_MS) + 2_000)]);
+      if (!exited) await proc.kill();
+    }
+    return this.startService(name);
+  }
+
+  /** A command on the private Redis as its admin, e.g. ACL SETUSER; `password` is what Redis requires now. */
+  async redisCommand(password: string, ...args: string[]): Promise<unknown> {
+    const client = createClient({ url: `redis://127.0.0.1:${this.redis.port}`, password });
+    client.on("error", () => undefined);
+    await client.connect();
+    try {
+      return await client.sendCommand(args);
+    } finally {
+      client.destroy();
+    }
+  }
+
+  /** Sets the responder's MySQL password (as RDS does when it rotates the managed secret). */
+  async setMysqlPassword(password: string): Promise<void> {
+    await this.admin.query(`ALTER USER '${this.mysqlUser}'@'%' IDENTIFIED BY ?`, [password]);
+  }
+
+  /** Closes the responder's MySQL sessions server-side (pooled ones logged in before a rotation keep working otherwise). */
+  async killMysqlSessions(): Promise<void> {
+    const [rows] = await this.admin.query(`SELECT id FROM information_schema.PROCESSLIST WHERE user = ?`, [
+      this.mysqlUser,
+    ]);
+    for (const { id } of rows as { id: number }[]) await this.admin.query(`KILL ${Number(id)}`).catch(() => undefined);
+  }
+
   /** Rows per message text among those starting with `tag` (the suite's writes carry unique texts). */
   async rowsByMessage(tag: string): Promise<Map<string, number>> {
     const [rows] = await this.admin.query(
@@ -172,6 +241,8 @@ export class ChaosEnv {
       () => this.redis.stop(),
       () => this.redisProxy.close(),
       () => this.mysqlProxy.close(),
+      () => this.responderProxy.close(),
+      () => this.admin.query(`DROP USER IF EXISTS '${this.mysqlUser}'@'%'`),
       () => this.ssm.close(),
       () => this.admin.query(`DROP DATABASE IF EXISTS ${this.database}`),
       () => this.admin.end(),

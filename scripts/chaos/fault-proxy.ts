@@ -1,7 +1,7 @@
 /**
- * A small TCP fault proxy on loopback: it sits between an app and one dependency (MySQL, Redis, ...)
- * and, on command, delays, swallows, refuses or resets the traffic. Used by the apps' fault tests
- * and `npm run chaos`. It listens on 127.0.0.1 only.
+ * A small TCP fault proxy on loopback: it sits between an app and one dependency (MySQL, Redis, the
+ * responder) and, on command, delays, swallows, refuses or resets the traffic, or answers in the
+ * dependency's place. Used by the apps' fault tests and `npm run chaos`. It listens on 127.0.0.1 only.
  */
 import net from "node:net";
 
@@ -14,7 +14,12 @@ export type Fault =
   /** New connections are reset at once; existing ones keep working. */
   | { kind: "refuse" }
   /** RST every open connection now, and every new one (drop mid-write). */
-  | { kind: "reset" };
+  | { kind: "reset" }
+  /**
+   * Answer in the dependency's place: every chunk the client sends (a request) goes to `respond`,
+   * which writes what the client gets back; nothing reaches the dependency while this lasts.
+   */
+  | { kind: "respond"; respond: (client: net.Socket, request: Buffer) => void };
 
 export interface FaultProxyOptions {
   readonly targetHost: string;
@@ -89,7 +94,14 @@ export class FaultProxy {
   }
 
   private pipe(pair: Pair, from: net.Socket, to: net.Socket): void {
-    from.on("data", (chunk: Buffer) => this.forward(pair, () => to.write(chunk), to));
+    from.on("data", (chunk: Buffer) => {
+      const fault = this.fault;
+      if (fault.kind === "respond") {
+        if (from === pair.client && !from.destroyed) fault.respond(from, chunk);
+        return;
+      }
+      this.forward(pair, () => to.write(chunk), to);
+    });
     // A blackhole hides the half-close too; latency delays it behind the data it follows.
     from.on("end", () => this.forward(pair, () => to.end(), to));
   }

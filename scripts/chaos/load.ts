@@ -13,6 +13,8 @@ export interface RequestSpec {
   readonly headers?: Readonly<Record<string, string>>;
   /** A write to check in MySQL afterwards: the message text is unique per logical request. */
   readonly write?: { readonly key: string; readonly message: string };
+  /** Anything a row's own checks need to know about the request (kept on its sample). */
+  readonly meta?: Readonly<Record<string, string>>;
 }
 
 export type NetworkError = "reset" | "refused" | "timeout" | "other";
@@ -29,9 +31,10 @@ export interface Sample {
   readonly status?: number;
   readonly error?: NetworkError;
   readonly errorDetail?: string;
-  /** First 2 KiB of the body. */
+  /** First 2 KiB of the body, and its last 1 KiB after "…" when it is longer. */
   readonly body?: string;
   readonly write?: RequestSpec["write"];
+  readonly meta?: RequestSpec["meta"];
   readonly attempts: number;
 }
 
@@ -52,6 +55,7 @@ export interface StreamSpec {
 }
 
 const BODY_KEEP = 2_048;
+const TAIL_KEEP = 1_024;
 
 function classify(error: NodeJS.ErrnoException, timedOut: boolean): NetworkError {
   if (timedOut) return "timeout";
@@ -86,13 +90,16 @@ function send(agent: Agent, spec: RequestSpec, timeoutMs: number): Promise<Attem
     const req = httpRequest(spec.url, { method: spec.method, headers, agent }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
+      let tail = Buffer.alloc(0);
       res.on("data", (c: Buffer) => {
         if (size < BODY_KEEP) chunks.push(c);
         size += c.length;
+        if (size > BODY_KEEP) tail = Buffer.concat([tail, c]).subarray(-TAIL_KEEP);
       });
-      res.on("end", () =>
-        finish({ status: res.statusCode, body: Buffer.concat(chunks).toString("utf8").slice(0, BODY_KEEP) }),
-      );
+      res.on("end", () => {
+        const head = Buffer.concat(chunks).toString("utf8").slice(0, BODY_KEEP);
+        finish({ status: res.statusCode, body: size > BODY_KEEP ? `${head}…${tail.toString("utf8")}` : head });
+      });
       res.on("error", (error: NodeJS.ErrnoException) =>
         finish({ error: classify(error, timedOut), errorDetail: error.code ?? error.message }),
       );
@@ -160,6 +167,7 @@ export class LoadRun {
         totalMs: endMs - startMs,
         ...attempt,
         write: spec.write,
+        meta: spec.meta,
         attempts,
       });
       if (stream.stopOnRefused && attempt.error === "refused") return;

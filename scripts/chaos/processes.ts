@@ -165,13 +165,18 @@ export class ServiceProcess {
   }
 }
 
-/** A private redis-server on a loopback port, so the suite may stop it (never the machine's Redis). */
+/**
+ * A private redis-server on a loopback port, so the suite may stop it (never the machine's Redis).
+ * It requires AUTH like ElastiCache with transit encryption; `password` is read at every start, so
+ * a restart after a rotation keeps the rotated password.
+ */
 export class RedisServer {
   private child?: ChildProcess;
 
   constructor(
     readonly port: number,
     private readonly dir: string,
+    private readonly password: () => string,
   ) {}
 
   get running(): boolean {
@@ -198,6 +203,8 @@ export class RedisServer {
         "no",
         "--loglevel",
         "warning",
+        "--requirepass",
+        this.password(),
       ],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
@@ -233,8 +240,9 @@ export class RedisServer {
       };
       socket.setTimeout(500, () => done(false));
       socket.once("error", () => done(false));
+      // Without AUTH, a live server answers NOAUTH: that is an answer too.
       socket.connect(this.port, "127.0.0.1", () => socket.write("PING\r\n"));
-      socket.once("data", (d: Buffer) => done(d.toString().startsWith("+PONG")));
+      socket.once("data", (d: Buffer) => done(/^(\+PONG|-NOAUTH)/.test(d.toString())));
     });
   }
 }

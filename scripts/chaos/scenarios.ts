@@ -2,84 +2,28 @@
  * The chaos table: one scenario per row. Bounds are what issue 11 requires of the services under
  * each fault (not what they happen to do), so a regression fails the row.
  */
-import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Bound, LoadStream, Scenario, ScenarioContext, Timing } from "./driver";
-import { SERVICE_SETTINGS, type ChaosEnv } from "./env";
+import { DEFECT_SCENARIOS } from "./defect-scenarios";
+import type { Bound, Scenario, ScenarioContext, Timing } from "./driver";
+import { SERVICE_SETTINGS } from "./env";
 import type { ServiceName } from "./processes";
+import {
+  callerRoot,
+  callerWhole,
+  fastHealthz,
+  get,
+  healthz,
+  probe,
+  responderData,
+  responderDb,
+  responderWrites,
+  stream,
+} from "./streams";
 
 /** App defaults the bounds derive from (apps/shared/src/config.ts, apps/caller/src/config.ts). */
 const BREAKER_RESET_MS = 5_000;
 const REDIS_RECONNECT_MAX_MS = 2_100;
 const SHUTDOWN_TIMEOUT_MS = Number(SERVICE_SETTINGS.SHUTDOWN_TIMEOUT_MS);
-
-// ---- load streams -------------------------------------------------------------------------------
-
-function stream(
-  ctx: ScenarioContext,
-  label: string,
-  request: LoadStream["request"],
-  bound: Bound,
-  more: Partial<LoadStream> = {},
-): LoadStream {
-  return {
-    label,
-    concurrency: 4,
-    intervalMs: 20,
-    maxRequests: 3_000,
-    timeoutMs: ctx.timing.clientTimeoutMs,
-    request,
-    bound,
-    ...more,
-  };
-}
-
-const get = (env: ChaosEnv, service: ServiceName, path: string) => () =>
-  ({ method: "GET", url: env.url(service, path) }) as const;
-
-const callerRoot = (ctx: ScenarioContext, bound: Bound, more?: Partial<LoadStream>) =>
-  stream(ctx, "caller GET /", get(ctx.env, "caller", "/"), bound, more);
-
-const responderData = (ctx: ScenarioContext, bound: Bound, more?: Partial<LoadStream>) =>
-  stream(ctx, "responder GET /data", get(ctx.env, "responder", "/data?limit=5"), bound, more);
-
-const healthz = (ctx: ScenarioContext, service: ServiceName, bound: Bound) =>
-  stream(ctx, `${service} GET /healthz`, get(ctx.env, service, "/healthz"), bound, { concurrency: 1, intervalMs: 50 });
-
-/** Writes with a unique message and an Idempotency-Key, retried once with the same key after a 503. */
-const responderWrites = (ctx: ScenarioContext, bound: Bound, more?: Partial<LoadStream>) =>
-  stream(
-    ctx,
-    "responder POST /data",
-    (seq) => {
-      const message = `${ctx.tag}${seq}`;
-      const key = randomUUID();
-      return {
-        method: "POST",
-        url: ctx.env.url("responder", "/data"),
-        body: { user: "chaos", message },
-        headers: { "idempotency-key": key },
-        write: { key, message },
-      };
-    },
-    bound,
-    { retryOnce: true, ...more },
-  );
-
-// ---- recovery probes ----------------------------------------------------------------------------
-
-async function probe(url: string, accept: (status: number, body: string) => boolean): Promise<boolean> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-  return accept(res.status, await res.text());
-}
-
-/** GET / answers 200 with both parts (no `missing` marker). */
-const callerWhole = (env: ChaosEnv) => probe(env.url("caller", "/"), (s, b) => s === 200 && !b.includes('"missing"'));
-const responderDb = (env: ChaosEnv) => probe(env.url("responder", "/db"), (s) => s === 200);
-const fastHealthz = async (env: ChaosEnv, service: ServiceName, underMs: number) => {
-  const start = performance.now();
-  return (await probe(env.url(service, "/healthz"), (s) => s === 200)) && performance.now() - start < underMs;
-};
 
 // ---- bounds -------------------------------------------------------------------------------------
 
@@ -217,6 +161,16 @@ function sigtermScenario(service: ServiceName, fast: boolean, opts: { mysqlHung?
       void proc.exited.then((e) => (exitedAt = e.atMs));
       signalledAt = performance.now();
       proc.signal("SIGTERM");
+      // While the load balancer deregisters the target, the listener stays open and says so.
+      await sleep(100);
+      const ready = await fetch(ctx.env.url(service, "/readyz"), { signal: AbortSignal.timeout(2_000) })
+        .then(async (r) => ({ status: r.status, body: await r.text() }))
+        .catch((error: Error) => ({ status: 0, body: error.message }));
+      ctx.checks.push({
+        name: `/readyz 503 shutting down during SHUTDOWN_DELAY_MS (${SERVICE_SETTINGS.SHUTDOWN_DELAY_MS} ms)`,
+        ok: ready.status === 503 && ready.body.includes('"shuttingDown":true'),
+        detail: `${ready.status} ${ready.body.slice(0, 120)}`,
+      });
     },
     clear: async (ctx) => {
       const proc = ctx.env.services[service]!;
@@ -419,6 +373,7 @@ export const SCENARIOS: readonly Scenario[] = [
   sigtermScenario("responder", true),
   sigtermScenario("caller", false),
   sigtermScenario("responder", false, { mysqlHung: true }),
+  ...DEFECT_SCENARIOS,
 ];
 
 const ssmBaseline = new WeakMap<ScenarioContext, Record<ServiceName, number>>();

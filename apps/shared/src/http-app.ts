@@ -8,8 +8,9 @@ import type { BaseConfig } from "./config";
 import type { FailureModeSource } from "./failure-mode";
 import { mountHealth, type ReadinessCheck } from "./health";
 import { integerParam } from "./integer";
-import { BLUE_GREEN_TEST_HEADER, withRequestContext, type Logger } from "./logger";
+import { BLUE_GREEN_TEST_HEADER, type Logger, type RequestContext } from "./logger";
 import type { Lifecycle } from "./server";
+import { currentSpanIds } from "./trace-ids";
 import { UNSAMPLED_HEADERS } from "./tracing-settings";
 
 export interface BaseAppOptions {
@@ -58,6 +59,8 @@ function requestPipeline(opts: BaseAppOptions): RequestHandler {
     const header = req.headers["x-request-id"];
     const requestId = typeof header === "string" && REQUEST_ID.test(header) ? header : randomUUID();
     const start = performance.now();
+    // The request's trace (when traced), taken now: 'close' comes from the socket, outside it.
+    const spanIds = currentSpanIds();
     res.setHeader("x-request-id", requestId);
     // During shutdown, finish this response and close the socket so no new request lands on it.
     if (!lifecycle.accepting) res.setHeader("connection", "close");
@@ -87,6 +90,7 @@ function requestPipeline(opts: BaseAppOptions): RequestHandler {
         latencyMs: Math.round((performance.now() - start) * 10) / 10,
         ...errorLog,
         ...(aborted ? { aborted: true, abortedBy: res.locals.cutByShutdown ? "shutdown" : "client" } : {}),
+        ...spanIds,
       });
     });
     const testHeader = req.headers[BLUE_GREEN_TEST_HEADER];
@@ -98,8 +102,9 @@ function requestPipeline(opts: BaseAppOptions): RequestHandler {
     // Tracing on and this request not traced: downstream services skip it too.
     const unsampled = (req as unknown as Record<symbol, Record<string, string> | undefined>)[UNSAMPLED_HEADERS];
     if (unsampled) propagate = { ...propagate, ...unsampled };
+    res.locals.context = { requestId, propagate } satisfies RequestContext;
     const mode = failureModes.current();
-    if (mode === "none") return withRequestContext(requestId, next, propagate);
+    if (mode === "none") return next();
     // The break/fix lab: before any route, /healthz included (so the ALB sees it).
     res.locals.failureMode = mode;
     res.locals.errorType = mode;
@@ -108,7 +113,7 @@ function requestPipeline(opts: BaseAppOptions): RequestHandler {
         res.status(500).json({ error: "Injected failure", failureMode: mode });
         return;
       case "slow":
-        void sleep(config.SLOW_MODE_DELAY_MS).then(() => withRequestContext(requestId, next, propagate));
+        void sleep(config.SLOW_MODE_DELAY_MS).then(() => next());
         return;
       case "cpu_burn":
         burnCpu(config.CPU_BURN_MODE_MS);
@@ -116,8 +121,13 @@ function requestPipeline(opts: BaseAppOptions): RequestHandler {
       case "connection_leak":
         break; // the MySQL routes leak; see the responder's db service
     }
-    withRequestContext(requestId, next, propagate);
+    next();
   };
+}
+
+/** The request's id and the headers its downstream calls pass on (set by the request pipeline). */
+export function requestContext(res: Response): RequestContext {
+  return res.locals.context as RequestContext;
 }
 
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});

@@ -3,7 +3,7 @@ import { Agent, request as httpRequest, type IncomingMessage } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { z } from "zod";
 import { CircuitBreaker, CircuitOpenError } from "./circuit-breaker";
-import { currentRequestId, propagatedHeaders, type Logger } from "./logger";
+import type { Logger, RequestContext } from "./logger";
 
 export interface ServiceClientOptions {
   /** Name for logs and error markers, e.g. "responder". */
@@ -69,6 +69,8 @@ function firstIssue(error: z.ZodError): string {
 export interface RequestOptions {
   /** Sent as Idempotency-Key on POST/PATCH; @default - a new UUID per call, the same on each retry */
   readonly idempotencyKey?: string;
+  /** The request this call is made for: its X-Request-Id and the headers passed on. @default - none */
+  readonly context?: RequestContext;
 }
 
 /**
@@ -108,8 +110,8 @@ export class ServiceClient {
   }
 
   /** GET `path`; the answer must be JSON matching `schema` (its parsed output is returned). */
-  async getJson<T>(path: string, schema: AnswerSchema<T>): Promise<T> {
-    return this.request("GET", path, schema);
+  async getJson<T>(path: string, schema: AnswerSchema<T>, context?: RequestContext): Promise<T> {
+    return this.request("GET", path, schema, undefined, { context });
   }
 
   /**
@@ -127,7 +129,7 @@ export class ServiceClient {
     const { breaker, name } = this.opts;
     const key = IDEMPOTENT.has(method) ? undefined : (opts.idempotencyKey ?? randomUUID());
     try {
-      return await breaker.run(() => this.withRetries(method, path, schema, body, key), isTargetFailure);
+      return await breaker.run(() => this.withRetries(method, path, schema, body, key, opts.context), isTargetFailure);
     } catch (error) {
       if (error instanceof CircuitOpenError) throw new ServiceCallError(name, "circuit_open", `${name}: circuit open`);
       throw error;
@@ -139,20 +141,27 @@ export class ServiceClient {
     path: string,
     schema: AnswerSchema<T>,
     body: unknown,
-    key?: string,
+    key: string | undefined,
+    context: RequestContext | undefined,
   ): Promise<T> {
     const { deadlineMs, maxRetries, logger, name } = this.opts;
     const deadline = Date.now() + deadlineMs;
     const attempts = IDEMPOTENT.has(method) || key ? maxRetries + 1 : 1;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.attempt(method, path, schema, body, deadline, key);
+        return await this.attempt(method, path, schema, body, deadline, key, context);
       } catch (error) {
         const err = error as ServiceCallError;
         const retryable = err.reason !== "bad_body" && (err.status === undefined || err.status >= 500);
         const pause = this.backoff(attempt);
         if (!retryable || attempt >= attempts || Date.now() + pause >= deadline) throw err;
-        logger.warn("retrying downstream call", { target: name, attempt, reason: err.reason, pauseMs: pause });
+        logger.warn("retrying downstream call", {
+          requestId: context?.requestId,
+          target: name,
+          attempt,
+          reason: err.reason,
+          pauseMs: pause,
+        });
         await sleep(pause);
       }
     }
@@ -169,14 +178,14 @@ export class ServiceClient {
     schema: AnswerSchema<T>,
     body: unknown,
     deadline: number,
-    key?: string,
+    key: string | undefined,
+    context: RequestContext | undefined,
   ): Promise<T> {
     const { name, attemptTimeoutMs } = this.opts;
     const timeoutMs = Math.max(1, Math.min(attemptTimeoutMs, deadline - Date.now()));
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const headers: Record<string, string | number> = { ...propagatedHeaders(), accept: "application/json" };
-    const requestId = currentRequestId();
-    if (requestId) headers["x-request-id"] = requestId;
+    const headers: Record<string, string | number> = { ...context?.propagate, accept: "application/json" };
+    if (context) headers["x-request-id"] = context.requestId;
     if (key) headers["idempotency-key"] = key;
     if (payload !== undefined) {
       headers["content-type"] = "application/json";

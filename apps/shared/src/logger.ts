@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import winston from "winston";
 import TransportStream from "winston-transport";
 import { currentSpanIds } from "./trace-ids";
@@ -12,45 +11,15 @@ export type Logger = winston.Logger;
  */
 export const BLUE_GREEN_TEST_HEADER = "x-amzn-ecs-blue-green-test";
 
+/**
+ * What a request hands to the calls it makes downstream: its id and the headers passed on. Passed
+ * explicitly (see requestContext in http-app): an AsyncLocalStorage would cost every promise of the
+ * process, requests or not.
+ */
 export interface RequestContext {
   readonly requestId: string;
   /** Incoming headers passed on to downstream services unchanged. */
   readonly propagate: Readonly<Record<string, string>>;
-}
-
-/** Where the current request's context lives across awaits: one AsyncLocalStorage, whoever owns it. */
-export interface ContextCarrier {
-  run<T>(store: RequestContext, fn: () => T): T;
-  get(): RequestContext | undefined;
-}
-
-const own = new AsyncLocalStorage<RequestContext>();
-let carrier: ContextCarrier = { run: (store, fn) => own.run(store, fn), get: () => own.getStore() };
-
-/**
- * With tracing on, the request context rides in OpenTelemetry's context instead of a storage of its
- * own: every AsyncLocalStorage in use costs each promise of the process, so one is cheaper than two.
- */
-export function useContextCarrier(next: ContextCarrier): void {
-  carrier = next;
-}
-
-/** Runs `fn` with the request id (and headers to pass on) visible to the logger and the HTTP client. */
-export function withRequestContext<T>(
-  requestId: string,
-  fn: () => T,
-  propagate: Readonly<Record<string, string>> = {},
-): T {
-  return carrier.run({ requestId, propagate }, fn);
-}
-
-export function currentRequestId(): string | undefined {
-  return carrier.get()?.requestId;
-}
-
-/** Headers of the current request that downstream calls carry (the blue/green test header). */
-export function propagatedHeaders(): Readonly<Record<string, string>> {
-  return carrier.get()?.propagate ?? {};
 }
 
 /** Where winston keeps a line's finished text (triple-beam's MESSAGE). */
@@ -105,12 +74,10 @@ class BatchedStdout extends TransportStream {
   }
 }
 
-/** One JSON line per event with timestamp, level, service and (inside a request) requestId. */
+/** One JSON line per event with timestamp, level, service, and requestId on the lines of a request. */
 export function createLogger(opts: { service: string; level?: string; stream?: NodeJS.WritableStream }): Logger {
-  const addRequestId = winston.format((info) => {
-    const requestId = currentRequestId();
-    if (requestId && info.requestId === undefined) info.requestId = requestId;
-    // With tracing on, every line inside a span joins its trace (X-Ray/CloudWatch search by traceId).
+  const addTraceIds = winston.format((info) => {
+    // With tracing on, every line inside a traced request joins its trace (X-Ray/CloudWatch search by traceId).
     const span = info.traceId === undefined ? currentSpanIds() : undefined;
     if (span) Object.assign(info, span);
     return info;
@@ -119,7 +86,7 @@ export function createLogger(opts: { service: string; level?: string; stream?: N
   return winston.createLogger({
     level: opts.level ?? "info",
     defaultMeta: { service: opts.service },
-    format: winston.format.combine(addRequestId(), winston.format.timestamp(), jsonLine()),
+    format: winston.format.combine(addTraceIds(), winston.format.timestamp(), jsonLine()),
     transports: [transport],
   });
 }

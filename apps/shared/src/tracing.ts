@@ -1,7 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import {
   context as otelContext,
-  createContextKey,
   isSpanContextValid,
   propagation,
   ROOT_CONTEXT,
@@ -31,7 +30,6 @@ import {
   type SpanProcessor,
 } from "@opentelemetry/sdk-trace";
 import { baseConfigShape } from "./config";
-import { useContextCarrier, type RequestContext } from "./logger";
 import {
   OTEL_ENDPOINT_ENV,
   OTEL_SERVICE_NAME_ENV,
@@ -285,11 +283,6 @@ export function startTracing(opts: TracingOptions): Tracing | undefined {
   });
   sdk.start();
   skipUntraced(sampler);
-  const requestKey = createContextKey("fargate-connect request");
-  useContextCarrier({
-    run: (store, fn) => otelContext.with(otelContext.active().setValue(requestKey, store), fn),
-    get: () => otelContext.active().getValue(requestKey) as RequestContext | undefined,
-  });
   active = {
     shutdown: (timeoutMs) => {
       let timer: NodeJS.Timeout | undefined;

@@ -1,6 +1,7 @@
 import type { Express, RequestHandler } from "express";
 import { methodNotAllowed } from "../../../shared/src/errors";
 import { sendJson } from "../../../shared/src/send-json";
+import { requestContext } from "../../../shared/src/http-app";
 import type { ServiceClient } from "../../../shared/src/http-client";
 import { parseIdempotencyKey, parseMessage } from "../../../shared/src/message";
 import type { CallerData } from "../services/caller-data";
@@ -10,7 +11,7 @@ export function dataRoutes(app: Express, jsonBody: RequestHandler, own: CallerDa
   app
     .route("/")
     .get(async (_req, res) => {
-      const body = await combinedData(own, responder);
+      const body = await combinedData(own, responder, requestContext(res));
       if (body.missing) {
         res.locals.errorType = Object.entries(body.missing)
           .map(([part, m]) => `${part === "caller_service_data" ? "caller" : "responder"}_${m.reason}`)

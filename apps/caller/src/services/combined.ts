@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ServiceCallError, type ServiceClient } from "../../../shared/src/http-client";
+import type { RequestContext } from "../../../shared/src/logger";
 import type { Message } from "../../../shared/src/message";
 import type { CallerData } from "./caller-data";
 
@@ -22,8 +23,12 @@ export const ResponderPage = z.object({
  * GET /: both services' data. Either part failing degrades the answer (an empty list and a
  * `missing` marker) instead of failing it: the caller's own Redis exactly like the responder.
  */
-export async function combinedData(own: CallerData, responder: ServiceClient): Promise<Combined> {
-  const [mine, theirs] = await Promise.allSettled([own.list(), responder.getJson("/data", ResponderPage)]);
+export async function combinedData(
+  own: CallerData,
+  responder: ServiceClient,
+  context: RequestContext,
+): Promise<Combined> {
+  const [mine, theirs] = await Promise.allSettled([own.list(), responder.getJson("/data", ResponderPage, context)]);
   const body: Combined = { caller_service_data: [], responder_service_data: [] };
   const missing: Record<string, { reason: string; detail: string }> = {};
   if (mine.status === "fulfilled") body.caller_service_data = mine.value;
