@@ -23,6 +23,8 @@ export const ERROR_TYPES = [
   "work_busy",
   // Dependencies (DependencyError "<name>_unavailable", and the Redis client's own events).
   "redis_unavailable",
+  // A data store refused the credentials (liveness fails once it lasts LIVENESS_AUTH_FAILURE_MS).
+  "auth_refused",
   "redis_timeout",
   "mysql_unavailable",
   "ssm_unavailable",
