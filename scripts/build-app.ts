@@ -1,12 +1,20 @@
 // The one build of an app image's contents, used by `npm run build:apps`, the bundle test and
-// apps/Dockerfile:  tsx scripts/build-app.ts [caller|responder ...]  →  dist/<app>/
+// apps/Dockerfile:  tsx scripts/build-app.ts [<app> ...]  →  dist/<app>/ (every app folder by default)
 import { existsSync, mkdirSync, readFileSync, rmSync, cpSync, statSync, readdirSync } from "node:fs";
 import { isBuiltin } from "node:module";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { build, type Metafile } from "esbuild";
 
-export const APPS = ["caller", "responder"] as const;
-export type AppName = (typeof APPS)[number];
+const APPS_DIR = resolve(__dirname, "..", "apps");
+
+/** apps/shared is the apps' library, not an app. */
+const LIBRARY_DIR = "shared";
+
+/** Every app folder under apps/ (one with src/server.ts): a new service's folder builds with no edit here. */
+export const APPS: readonly string[] = readdirSync(APPS_DIR, { withFileTypes: true })
+  .filter((d) => d.isDirectory() && d.name !== LIBRARY_DIR && existsSync(join(APPS_DIR, d.name, "src", "server.ts")))
+  .map((d) => d.name)
+  .sort();
 
 /** The images run Node 22 (distroless nodejs22), so every bundle targets it, here and in Docker. */
 export const NODE_TARGET = "node22";
@@ -22,7 +30,7 @@ export const INSTRUMENTED_PACKAGES: readonly string[] = ["express", "redis", "my
 const NOT_RUNTIME = /\.(d\.[cm]?ts|map|md)$/;
 
 export interface BuildAppOptions {
-  readonly app: AppName;
+  readonly app: string;
   /** Emptied, then filled with server.js, server.js.map and node_modules/. */
   readonly outDir: string;
   /**
@@ -43,7 +51,7 @@ export interface BuiltApp {
 }
 
 export async function buildApp(opts: BuildAppOptions): Promise<BuiltApp> {
-  if (!(APPS as readonly string[]).includes(opts.app)) {
+  if (!APPS.includes(opts.app)) {
     throw new Error(`buildApp: app must be one of ${APPS.join(", ")}, got "${opts.app}"`);
   }
   const root = opts.root ?? resolve(__dirname, "..");
@@ -155,7 +163,7 @@ const mb = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MB`;
 async function main(args: string[]): Promise<void> {
   const apps = args.length ? args : [...APPS];
   for (const app of apps) {
-    const built = await buildApp({ app: app as AppName, outDir: join("dist", app) });
+    const built = await buildApp({ app: app as string, outDir: join("dist", app) });
     console.log(
       `${app}: ${relative(process.cwd(), built.bundle)} ${mb(built.bundleBytes)}; node_modules ${mb(built.packagesBytes)} ` +
         `(${built.externals.join(", ")} and their dependencies: ${built.packages.length} packages)`,
