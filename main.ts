@@ -2,8 +2,13 @@ import { mkdtempSync, renameSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
 import { App } from "cdktn";
 import { assertStateSurvivesCi, ConfigError, ENVIRONMENTS, envNameFrom, loadConfig, type EnvConfig } from "./config";
+import { EnvContractError } from "./apps/shared/src/env-contract";
 import { PropError } from "./modules/lib/validate";
 import { createStacks } from "./stacks";
+
+// cdktn records a stack trace for every token it creates, only to name where a bad token came from;
+// with source maps that is most of a synth's time. Set CDKTN_DISABLE_CREATION_STACK=false to debug one.
+process.env.CDKTN_DISABLE_CREATION_STACK ??= "true";
 
 /** Builds every stack of a validated config into `outdir` (nothing is written until synth succeeds). */
 export function synthConfig(config: EnvConfig, outdir: string): void {
@@ -52,7 +57,7 @@ export function main(env: NodeJS.ProcessEnv = process.env, environments = ENVIRO
     console.log(`synthesized environment "${envName}" into ${cliOutdir ?? "cdktf.out"}`);
     return 0;
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof PropError) {
+    if (error instanceof ConfigError || error instanceof PropError || error instanceof EnvContractError) {
       console.error(error.message);
       return 1;
     }

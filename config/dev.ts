@@ -11,6 +11,9 @@ export default {
     bucket: "fargate-connect-dev-tfstate-210987654321",
     noncurrentVersionExpirationDays: 30,
   },
+  // GitHub OIDC provider + plan/deploy roles (stack ci-identity, applied by hand after state).
+  // Replace the repository with yours; deploy jobs run in the GitHub environment "dev".
+  ci: { github: { repository: "example-org/fargate-connect" } },
   network: {
     vpcCidr: "10.20.0.0/16",
     azCount: 2,
@@ -35,19 +38,44 @@ export default {
   },
   services: {
     // 512/1024: app, FireLens router, ADOT collector, the FIS SSM agent and Service Connect's proxy
-    // share each task. Two responders, so a game day that stops "50 %" of them stops one.
-    caller: { cpu: 512, memoryMiB: 1024, desiredCount: 1, minCount: 1, maxCount: 3, imageTag: "0.1.0", tracing: true },
+    // share each task.
+    caller: {
+      exposure: "public",
+      app: "caller",
+      imageTag: "0.1.0",
+      port: 8080,
+      cpu: 512,
+      memoryMiB: 1024,
+      desiredCount: 1,
+      minCount: 1,
+      maxCount: 3,
+      loadBalancer: { priority: 100, pathPatterns: ["/*"] },
+      connectsTo: ["responder"],
+      cache: true,
+      tracing: { reservoirPerSecond: 1, fixedRate: 0.1 },
+    },
+    // Two responders, so a game day that stops "50 %" of them stops one.
     responder: {
+      exposure: "internal",
+      app: "responder",
+      imageTag: "0.1.0",
+      port: 8081,
       cpu: 512,
       memoryMiB: 1024,
       desiredCount: 2,
       minCount: 2,
       maxCount: 4,
-      imageTag: "0.1.0",
-      tracing: true,
+      cache: true,
+      database: true,
+      tracing: { reservoirPerSecond: 1, fixedRate: 0.1 },
     },
-    // FireLens router image (fluent-bit/); logging defaults to "firelens" for both services.
-    logRouter: { imageTag: "0.1.0" },
+  },
+  // FireLens router image (fluent-bit/); logging defaults to "firelens" for every service.
+  logRouter: { imageTag: "0.1.0" },
+  // The demo routes help while developing; dev's ALB is open to the internet, so say so.
+  demoRoutes: {
+    enabled: true,
+    publicAcknowledged: "dev is the demo environment: no customer data, and its WAF rate-limits each client",
   },
   data: {
     // One node: no failover, the cheapest shape that still runs TLS + AUTH like prod.

@@ -1,7 +1,3 @@
-/** The services whose failure mode the break/fix lab flips. */
-export const LAB_SERVICES = ["caller", "responder"] as const;
-export type LabService = (typeof LAB_SERVICES)[number];
-
 /**
  * The SSM parameter holding a service's failure mode: `/<namePrefix>/<service>/failure-mode`.
  * One definition for the services stack (which creates it) and `npm run lab` (which flips it).

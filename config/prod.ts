@@ -10,6 +10,9 @@ export default {
     bucket: "fargate-connect-prod-tfstate-123456789012",
     noncurrentVersionExpirationDays: 90,
   },
+  // GitHub OIDC provider + plan/deploy roles (stack ci-identity, applied by hand after state).
+  // Replace the repository with yours; deploy jobs run in the GitHub environment "prod".
+  ci: { github: { repository: "example-org/fargate-connect" } },
   network: {
     vpcCidr: "10.30.0.0/16",
     azCount: 3,
@@ -36,19 +39,39 @@ export default {
     ecr: { keepLastImages: 50 },
   },
   services: {
-    caller: { cpu: 512, memoryMiB: 1024, desiredCount: 3, minCount: 3, maxCount: 12, imageTag: "0.1.0", tracing: true },
-    responder: {
+    caller: {
+      exposure: "public",
+      app: "caller",
+      imageTag: "0.1.0",
+      port: 8080,
       cpu: 512,
       memoryMiB: 1024,
       desiredCount: 3,
       minCount: 3,
       maxCount: 12,
-      imageTag: "0.1.0",
-      tracing: true,
+      loadBalancer: { priority: 100, pathPatterns: ["/*"] },
+      connectsTo: ["responder"],
+      cache: true,
+      tracing: { reservoirPerSecond: 1, fixedRate: 0.05 },
     },
-    // FireLens router image (fluent-bit/); logging defaults to "firelens" for both services.
-    logRouter: { imageTag: "0.1.0" },
+    responder: {
+      exposure: "internal",
+      app: "responder",
+      imageTag: "0.1.0",
+      port: 8081,
+      cpu: 512,
+      memoryMiB: 1024,
+      desiredCount: 3,
+      minCount: 3,
+      maxCount: 12,
+      cache: true,
+      database: true,
+      tracing: { reservoirPerSecond: 1, fixedRate: 0.05 },
+    },
   },
+  // FireLens router image (fluent-bit/); logging defaults to "firelens" for every service.
+  logRouter: { imageTag: "0.1.0" },
+  // No demo routes in prod (the default; DEMO_ROUTES_ENABLED=false).
   data: {
     // Primary + 2 replicas over three AZs: Multi-AZ with automatic failover.
     redis: {

@@ -10,9 +10,17 @@ import {
 } from "../modules/lib/firehose-limits";
 import { LOG_RETENTION_DAYS } from "../modules/lib/log-retention";
 import { subnetProblems } from "../modules/lib/subnet-plan";
+import { ciProblems, ciSchema } from "./ci-schema";
+import { costSchema } from "./cost-schema";
 import { dataSchema } from "./data-schema";
 import { fisSchema, opsSchema } from "./ops-schema";
-import { capacityProviderStrategy, serviceConnectSchema, servicesSchema } from "./services-schema";
+import {
+  capacityProviderStrategy,
+  logRouterSchema,
+  serviceConnectSchema,
+  servicesProblems,
+  servicesSchema,
+} from "./services-schema";
 
 export { LOG_RETENTION_DAYS };
 
@@ -168,15 +176,41 @@ const domain = z.strictObject({
 });
 
 const edge = {
-  loadBalancer,
-  waf,
+  /** The public ALB; omitted: no ALB, no WAF, and every service must be "internal". */
+  loadBalancer: loadBalancer.optional(),
+  /** WAF on the ALB; required with loadBalancer, refused without it. */
+  waf: waf.optional(),
   ecr: ecr.default({ keepLastImages: 30 }),
   /** Route 53 name + DNS-validated certificate; omitted: no DNS record. */
   domain: domain.optional(),
 };
 
 /** A certificate from config and one for the domain would be two answers to one question. */
-function edgeProblems(p: { loadBalancer: { certificateArn?: string }; domain?: unknown }, ctx: z.RefinementCtx): void {
+function edgeProblems(
+  p: { loadBalancer?: { certificateArn?: string }; waf?: unknown; domain?: unknown },
+  ctx: z.RefinementCtx,
+): void {
+  if (p.loadBalancer === undefined) {
+    for (const key of ["waf", "domain"] as const) {
+      if (p[key] !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          input: p[key],
+          message: `${key} applies only to an ALB: set platform.loadBalancer too, or remove ${key}`,
+        });
+      }
+    }
+    return;
+  }
+  if (p.waf === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["waf"],
+      input: p.waf,
+      message: 'a public ALB needs a WAF web ACL: set waf: { mode: "COUNT" } (tune) or { mode: "BLOCK" }',
+    });
+  }
   if (p.loadBalancer.certificateArn !== undefined && p.domain !== undefined) {
     ctx.addIssue({
       code: "custom",
@@ -211,6 +245,8 @@ export const envConfigSchema = z.strictObject({
       noncurrentVersionExpirationDays: z.int().min(1).max(3650).default(90),
     })
     .optional(),
+  /** CI identity: GitHub OIDC provider, plan and deploy roles (bootstrap stack ci-identity; config/ci-schema.ts). */
+  ci: ciSchema,
   network,
   platform: z
     .strictObject({
@@ -221,8 +257,22 @@ export const envConfigSchema = z.strictObject({
       ...edge,
     })
     .superRefine(edgeProblems),
+  /** The services of this environment, by name (config/services-schema.ts; docs/adding-a-service.md). */
   services: servicesSchema,
+  /** The FireLens router image (fluent-bit/): its tag, deployed like the apps' (`--var log_router_image_tag=...`). */
+  logRouter: logRouterSchema,
   serviceConnect: serviceConnectSchema,
+  /**
+   * The example apps' demo routes (/work, /set-cache, /get-cache, /list-keys, /db): DEMO_ROUTES_ENABLED.
+   * On behind a public ALB (ingress from 0.0.0.0/0) only with `publicAcknowledged` saying why.
+   */
+  demoRoutes: z
+    .strictObject({
+      enabled: z.boolean(),
+      /** Why this environment may serve demo routes to the internet (e.g. "dev: demo environment, no data"). */
+      publicAcknowledged: z.string().min(10, "expected a reason of at least 10 characters").optional(),
+    })
+    .default({ enabled: false }),
   /** Data stack: ElastiCache and Aurora MySQL (config/data-schema.ts). */
   data: dataSchema,
   logs,
@@ -235,10 +285,57 @@ export const envConfigSchema = z.strictObject({
   /** AWS FIS: experiment templates and the task-level prerequisites (same key as the sidecars work). */
   fis: fisSchema,
   // --- end ops ---
+  cost: costSchema, // usage assumptions of `npm run cost` (config/cost-schema.ts)
 });
+
+/** The demo routes on a listener anyone on the internet can reach. */
+function demoRoutesProblems(c: z.output<typeof envConfigSchema>, ctx: z.RefinementCtx): void {
+  const { enabled, publicAcknowledged } = c.demoRoutes;
+  const lb = c.platform.loadBalancer;
+  const open = lb?.ingressCidrs.some((cidr) => parseCidr(cidr)?.prefix === 0) ?? false;
+  const exposed = Object.keys(c.services).filter((n) => c.services[n]!.exposure === "public");
+  if (enabled && open && exposed.length > 0 && publicAcknowledged === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["demoRoutes", "enabled"],
+      input: enabled,
+      message:
+        `turns on CPU burn, cache writes and key listing for ${exposed.join(", ")} behind a listener open to 0.0.0.0/0 ` +
+        "(platform.loadBalancer.ingressCidrs); turn them off, narrow ingressCidrs, or set demoRoutes.publicAcknowledged to the reason",
+    });
+  }
+  if (publicAcknowledged !== undefined && !(enabled && open && exposed.length > 0)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["demoRoutes", "publicAcknowledged"],
+      input: publicAcknowledged,
+      message: "acknowledges nothing: demo routes are off or not on a public listener here; remove it",
+    });
+  }
+}
 
 // --- ops (issue 10): experiment settings are used only where FIS is on, so elsewhere they are an error ---
 const checkedEnvConfigSchema = envConfigSchema.superRefine((c, ctx) => {
+  ciProblems(c, ctx);
+  for (const p of servicesProblems({
+    namePrefix: c.namePrefix,
+    services: c.services,
+    hasLoadBalancer: c.platform.loadBalancer !== undefined,
+    fisEnabled: c.fis.enabled,
+  })) {
+    ctx.addIssue({ code: "custom", path: [...p.path], input: p.value, message: p.message });
+  }
+  demoRoutesProblems(c, ctx);
+  const publicServices = Object.values(c.services).filter((s) => s.exposure === "public");
+  if (c.platform.loadBalancer !== undefined && publicServices.length === 0) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["platform", "loadBalancer"],
+      input: c.platform.loadBalancer,
+      message:
+        'no service is "public": an ALB would route nowhere; remove platform.loadBalancer and platform.waf, or expose a service',
+    });
+  }
   if (c.ops.experiments !== undefined && !c.fis.enabled) {
     ctx.addIssue({
       code: "custom",
@@ -262,33 +359,65 @@ function describeValue(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-function allowedKeysAt(path: readonly PropertyKey[]): string[] {
+/** The keys a strict object allows at `path`, following record values and the union variant `input` picks. */
+function allowedKeysAt(path: readonly PropertyKey[], root: unknown): string[] {
   let schema: z.core.$ZodType = envConfigSchema;
+  let input: unknown = root;
+  const step = (s: z.core.$ZodType): z.core.$ZodType => {
+    let u = unwrap(s);
+    const def = u._zod.def as { type: string; options?: z.core.$ZodType[]; discriminator?: string };
+    if (def.type === "union" && def.options && def.discriminator) {
+      const tag = (input as Record<string, unknown> | undefined)?.[def.discriminator];
+      u = unwrap(
+        def.options.find((o) => {
+          const shape = (unwrap(o) as z.ZodObject).shape as Record<string, z.core.$ZodType>;
+          const lit = shape[def.discriminator!]?._zod.def as { values?: unknown[] } | undefined;
+          return lit?.values?.includes(tag);
+        }) ?? u,
+      );
+    }
+    return u;
+  };
   for (const key of path) {
-    schema = unwrap(schema);
-    const shape = (schema as z.ZodObject).shape as Record<string, z.core.$ZodType> | undefined;
-    const next = shape?.[String(key)];
+    schema = step(schema);
+    const def = schema._zod.def as { type: string; valueType?: z.core.$ZodType };
+    const next =
+      def.type === "record"
+        ? def.valueType
+        : ((schema as z.ZodObject).shape as Record<string, z.core.$ZodType> | undefined)?.[String(key)];
     if (!next) return [];
     schema = next;
+    input = (input as Record<PropertyKey, unknown> | undefined)?.[key];
   }
-  const shape = (unwrap(schema) as z.ZodObject).shape as Record<string, unknown> | undefined;
+  const shape = (step(schema) as z.ZodObject).shape as Record<string, unknown> | undefined;
   return shape ? Object.keys(shape) : [];
 }
 
 function unwrap(schema: z.core.$ZodType): z.core.$ZodType {
   let s = schema;
   for (;;) {
-    const def = s._zod.def as { innerType?: z.core.$ZodType; in?: z.core.$ZodType };
+    const def = s._zod.def as {
+      innerType?: z.core.$ZodType;
+      in?: z.core.$ZodType;
+      out?: z.core.$ZodType;
+      type: string;
+    };
     if (def.innerType) s = def.innerType;
-    else if (def.in) s = def.in;
+    else if (def.type === "pipe" && def.in && def.out)
+      s = (def.in._zod.def as { type: string }).type === "transform" ? def.out : def.in;
     else return s;
   }
 }
 
-function formatIssue(issue: z.core.$ZodIssue): string {
+function formatIssue(issue: z.core.$ZodIssue, root: unknown): string {
   const at = (path: readonly PropertyKey[]) => (path.length ? path.map(String).join(".") : "(root)");
+  if (issue.code === "invalid_union" && "discriminator" in issue && typeof issue.discriminator === "string") {
+    const value = (issue.input as Record<string, unknown> | undefined)?.[issue.discriminator];
+    const options = (issue as { options?: unknown[] }).options ?? [];
+    return `${at(issue.path)}: got ${describeValue(value)}; expected one of: ${options.map((o) => JSON.stringify(o)).join(", ")}`;
+  }
   if (issue.code === "unrecognized_keys") {
-    const allowed = allowedKeysAt(issue.path);
+    const allowed = allowedKeysAt(issue.path, root);
     return issue.keys
       .map((k) => `${at([...issue.path, k])}: unknown key; allowed keys here: ${allowed.join(", ")}`)
       .join("\n  - ");
@@ -307,7 +436,7 @@ export class ConfigError extends Error {
 export function parseEnvConfig(envName: string, raw: unknown): EnvConfig {
   const result = checkedEnvConfigSchema.safeParse(raw, { reportInput: true });
   if (!result.success) {
-    const lines = result.error.issues.map(formatIssue);
+    const lines = result.error.issues.map((i) => formatIssue(i, raw));
     throw new ConfigError(`Invalid config for environment "${envName}":\n  - ${lines.join("\n  - ")}`);
   }
   return { ...result.data, envName };

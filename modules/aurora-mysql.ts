@@ -4,6 +4,7 @@ import { DbSubnetGroup } from "@cdktn/provider-aws/lib/db-subnet-group";
 import { RdsCluster } from "@cdktn/provider-aws/lib/rds-cluster";
 import { RdsClusterInstance } from "@cdktn/provider-aws/lib/rds-cluster-instance";
 import { RdsClusterParameterGroup } from "@cdktn/provider-aws/lib/rds-cluster-parameter-group";
+import { Fn, Token } from "cdktn";
 import { Construct } from "constructs";
 import { LOG_RETENTION_DAYS } from "./lib/log-retention";
 import { Validator } from "./lib/validate";
@@ -41,6 +42,12 @@ export interface AuroraMysqlProps {
   readonly vpcId: string;
   /** Private subnets of the DB subnet group (at least two AZs). */
   readonly subnetIds: string[];
+  /**
+   * AZs of the subnets, distinct. The writer (instance 0) goes where RDS puts it; each reader goes
+   * to one of these AZs other than the writer's, so a failover target never shares its AZ.
+   * @default - RDS picks each instance's AZ (a reader may land beside the writer)
+   */
+  readonly availabilityZones?: readonly string[];
   /**
    * Customer-managed key for storage, the master user secret, Performance Insights and the
    * exported log groups; its policy must let CloudWatch Logs use it (cloudWatchLogsPrincipal).
@@ -86,6 +93,16 @@ const DAILY_WINDOW = /^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/;
 // RDS naming constraints for MySQL: begins with a letter; letters, digits, underscores; at most 64.
 const DATABASE_NAME = /^[A-Za-z]\w{0,63}$/;
 const USERNAME = /^[A-Za-z]\w{0,15}$/;
+
+/**
+ * Reader i's AZ: the (i-1)-th of the other AZs than the writer's, sorted (stable across plans).
+ * availability_zone forces replacement, so the writer is left where RDS put it and only readers are
+ * pinned; the writer's AZ is known once it exists, before any reader is created.
+ */
+function readerAz(azs: readonly string[], writerAz: string, i: number): string {
+  const others = Fn.sort(Fn.setsubtract([...azs], [writerAz]));
+  return Fn.element(others, (i - 1) % Math.max(azs.length - 1, 1)) as string;
+}
 
 function isHalfStep(n: number): boolean {
   return Number.isFinite(n) && Number.isInteger(n * 2);
@@ -157,6 +174,17 @@ export class AuroraMysql extends Construct {
       `at most maxCapacityAcu (${props.maxCapacityAcu})`,
     );
     v.int("instanceCount", instanceCount, { min: 1, max: 16 });
+    const azs = props.availabilityZones;
+    if (azs !== undefined) {
+      v.check(
+        instanceCount < 2 || azs.length >= 2,
+        "availabilityZones",
+        azs,
+        `at least two AZs for ${instanceCount} instances (the reader must not share the writer's AZ)`,
+      );
+      const known = azs.filter((az) => !Token.isUnresolved(az));
+      v.check(new Set(known).size === known.length, "availabilityZones", azs, "distinct AZs");
+    }
     v.check(
       props.subnetIds.length >= 2,
       "subnetIds",
@@ -282,6 +310,7 @@ export class AuroraMysql extends Construct {
           // upgrades on LTS, and provider 6.25 would plan a downgrade after one (docs/DESIGN.md).
           autoMinorVersionUpgrade: false,
           promotionTier: i,
+          availabilityZone: i > 0 && azs ? readerAz(azs, this.instances[0]!.availabilityZone, i) : undefined,
           performanceInsightsEnabled: props.performanceInsights,
           performanceInsightsKmsKeyId: props.performanceInsights ? props.kmsKeyArn : undefined,
           performanceInsightsRetentionPeriod: props.performanceInsights ? 7 : undefined,

@@ -19,7 +19,7 @@ export class AwsContext extends Construct {
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
-    this.accountId = new DataAwsCallerIdentity(this, "caller").accountId;
+    this.accountId = new DataAwsCallerIdentity(this, "identity").accountId;
     this.partition = new DataAwsPartition(this, "partition").partition;
     this.region = new DataAwsRegion(this, "region").region;
   }

@@ -4,7 +4,7 @@ import { Construct } from "constructs";
 import { Validator } from "./lib/validate";
 
 export interface ContainerRepositoryProps {
-  /** Repository name, e.g. "fc-dev/caller" (ECR: 2–256 of a-z 0-9 . _ - /, components separated by "/"). */
+  /** Repository name, e.g. "fc-dev/orders" (ECR: 2–256 of a-z 0-9 . _ - /, components separated by "/"). */
   readonly name: string;
   /** Customer-managed KMS key for the images at rest (cannot change after creation: ECR replaces the repository). */
   readonly kmsKeyArn: string;
@@ -34,7 +34,7 @@ export class ContainerRepository extends Construct {
     super(scope, id);
     const keepLastImages = props.keepLastImages ?? 30;
     const v = new Validator(this);
-    v.matches("name", props.name, REPOSITORY_NAME, 'an ECR repository name such as "fc-dev/caller"');
+    v.matches("name", props.name, REPOSITORY_NAME, 'an ECR repository name such as "fc-dev/orders"');
     v.nonEmpty("kmsKeyArn", props.kmsKeyArn);
     // ECR lifecycle policy: countNumber is a positive integer.
     v.int("keepLastImages", keepLastImages, { min: 1, max: 10000 });

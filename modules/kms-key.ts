@@ -2,7 +2,14 @@ import { KmsAlias } from "@cdktn/provider-aws/lib/kms-alias";
 import { KmsKey as KmsKeyResource } from "@cdktn/provider-aws/lib/kms-key";
 import { Construct } from "constructs";
 import { AwsContext } from "./aws-context";
-import { LazyPolicyDocument, ServicePrincipal, type GrantPrincipal, type PolicyStatement } from "./lib/iam";
+import {
+  LazyPolicyDocument,
+  NO_DEPENDENCIES,
+  ServicePrincipal,
+  type Grant,
+  type GrantPrincipal,
+  type PolicyStatement,
+} from "./lib/iam";
 import { Validator } from "./lib/validate";
 
 /** What a consumer needs to decrypt (read) data under the key. */
@@ -97,7 +104,7 @@ export class KmsKey extends Construct {
   }
 
   /** Grants `actions` on this key to a role (identity policy) or a service principal (key policy). */
-  grant(principal: GrantPrincipal, ...actions: string[]): void {
+  grant(principal: GrantPrincipal, ...actions: string[]): Grant {
     new Validator(this).check(actions.length > 0, "grant actions", actions, "at least one kms: action");
     if (principal instanceof ServicePrincipal) {
       this.addToResourcePolicy({
@@ -107,21 +114,21 @@ export class KmsKey extends Construct {
         principals: [{ type: "Service", identifiers: [principal.service] }],
         condition: principal.conditions.length > 0 ? [...principal.conditions] : undefined,
       });
-    } else {
-      principal.addToPrincipalPolicy({ actions: [...new Set(actions)].sort(), resources: [this.arn] });
+      return NO_DEPENDENCIES;
     }
+    return principal.addToPrincipalPolicy({ actions: [...new Set(actions)].sort(), resources: [this.arn] });
   }
 
-  grantDecrypt(principal: GrantPrincipal): void {
-    this.grant(principal, ...KMS_DECRYPT_ACTIONS);
+  grantDecrypt(principal: GrantPrincipal): Grant {
+    return this.grant(principal, ...KMS_DECRYPT_ACTIONS);
   }
 
-  grantEncrypt(principal: GrantPrincipal): void {
-    this.grant(principal, ...KMS_ENCRYPT_ACTIONS);
+  grantEncrypt(principal: GrantPrincipal): Grant {
+    return this.grant(principal, ...KMS_ENCRYPT_ACTIONS);
   }
 
-  grantEncryptDecrypt(principal: GrantPrincipal): void {
-    this.grant(principal, ...KMS_ENCRYPT_ACTIONS, ...KMS_DECRYPT_ACTIONS);
+  grantEncryptDecrypt(principal: GrantPrincipal): Grant {
+    return this.grant(principal, ...KMS_ENCRYPT_ACTIONS, ...KMS_DECRYPT_ACTIONS);
   }
 }
 

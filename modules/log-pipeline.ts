@@ -12,7 +12,7 @@ import {
   FIREHOSE_FRESHNESS_ALARM_SEC,
   minFreshnessAlarmSec,
 } from "./lib/firehose-limits";
-import type { Grantable } from "./lib/iam";
+import type { Grant, Grantable } from "./lib/iam";
 import { LOG_RETENTION_DAYS } from "./lib/log-retention";
 import { Validator } from "./lib/validate";
 import { SecureBucket } from "./secure-bucket";
@@ -26,7 +26,7 @@ export interface LogPipelineAttributes {
    * Gives a role firehose:PutRecordBatch on this stream only, through the role's own policy (the
    * stream's stack is never modified). That is the only call the kinesis_firehose output plugin makes.
    */
-  grantPutRecords(role: Grantable): void;
+  grantPutRecords(role: Grantable): Grant;
 }
 
 /** The actions a log router needs: fluent-bit's kinesis_firehose plugin sends only PutRecordBatch. */
@@ -206,8 +206,8 @@ export class LogPipeline extends Construct implements LogPipelineAttributes {
     this.alarms = this.createAlarms(props.name, props.alarmTopicArn, freshnessAlarmSec);
   }
 
-  grantPutRecords(role: Grantable): void {
-    role.addToPrincipalPolicy({
+  grantPutRecords(role: Grantable): Grant {
+    return role.addToPrincipalPolicy({
       sid: "PutLogRecords",
       actions: [...PUT_RECORDS_ACTIONS],
       resources: [this.deliveryStreamArn],

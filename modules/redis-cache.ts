@@ -77,6 +77,14 @@ export interface RedisCacheProps {
    * @default 30
    */
   readonly secretRecoveryWindowDays?: number;
+  /**
+   * Refuse any plan that destroys or replaces the replication group (`prevent_destroy`). After an
+   * automatic minor upgrade (say Valkey 8.0 → 8.1) the provider reads engine_version back as the new
+   * "major.minor" and plans the pinned older one as a downgrade, which forces replacement; this turns
+   * that into a plan error (docs/runbooks/cache-engine-upgrade.md).
+   * @default false
+   */
+  readonly preventDestroy?: boolean;
 }
 
 const GROUP_ID = /^[a-z](?!.*--)[a-z0-9-]{0,39}(?<!-)$/;
@@ -251,6 +259,7 @@ export class RedisCache extends Construct {
       snapshotRetentionLimit: props.snapshotRetentionDays,
       snapshotWindow,
       finalSnapshotIdentifier: props.finalSnapshotName,
+      lifecycle: props.preventDestroy ? { preventDestroy: true } : undefined,
     });
     this.primaryEndpoint = this.replicationGroup.primaryEndpointAddress;
     this.readerEndpoint = this.replicationGroup.readerEndpointAddress;

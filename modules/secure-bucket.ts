@@ -12,6 +12,7 @@ import { S3BucketPolicy } from "@cdktn/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktn/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktn/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktn/provider-aws/lib/s3-bucket-versioning";
+import { Fn, Token } from "cdktn";
 import { Construct } from "constructs";
 import { lifecycleProblems, type CurrentVersionLifecycle } from "./lib/bucket-lifecycle";
 import { Validator } from "./lib/validate";
@@ -69,7 +70,14 @@ export class SecureBucket extends Construct {
     v.matches("bucketName", props.bucketName, /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "3–63 of a-z 0-9 . -");
     v.int("noncurrentVersionExpirationDays", noncurrentDays, { min: 1, max: 36500 });
     v.oneOf("encryption.type", props.encryption.type, ["kms", "s3-managed"]);
-    if (props.encryption.type === "kms") v.nonEmpty("encryption.kmsKeyArn", props.encryption.kmsKeyArn);
+    if (props.encryption.type === "kms" && !isExpression(props.encryption.kmsKeyArn)) {
+      v.matches(
+        "encryption.kmsKeyArn",
+        props.encryption.kmsKeyArn,
+        KEY_ARN,
+        "a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>): the bucket policy names the key by ARN and id, and an alias would resolve in the requester's account",
+      );
+    }
     const current = props.currentVersionLifecycle;
     for (const p of current ? lifecycleProblems(current) : []) {
       v.check(false, `currentVersionLifecycle.${p.field}`, p.value, p.allowed);
@@ -140,20 +148,7 @@ export class SecureBucket extends Construct {
           principals: [{ type: "*", identifiers: ["*"] }],
           condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
         },
-        // An explicit SSE-S3 header would override the bucket's key (Terraform's S3 backend with
-        // `encrypt = true` and no kms_key_id does exactly that): refuse it.
-        ...(props.encryption.type === "kms"
-          ? [
-              {
-                sid: "DenySseS3Uploads",
-                effect: "Deny",
-                actions: ["s3:PutObject"],
-                resources: [`${this.bucket.arn}/*`],
-                principals: [{ type: "*", identifiers: ["*"] }],
-                condition: [{ test: "StringEquals", variable: "s3:x-amz-server-side-encryption", values: ["AES256"] }],
-              },
-            ]
-          : []),
+        ...(props.encryption.type === "kms" ? onlyOwnKeyStatements(this.bucket.arn, props.encryption.kmsKeyArn) : []),
         ...(props.policyStatements ?? []),
       ],
     });
@@ -165,6 +160,56 @@ export class SecureBucket extends Construct {
     });
   }
 }
+
+/**
+ * Uploads may name no encryption at all (the bucket default, SSE-KMS with `kmsKeyArn`, applies) or
+ * exactly this key; anything else is refused:
+ * - an algorithm other than aws:kms (`encrypt = true` without kms_key_id in Terraform's S3 backend
+ *   sends AES256 and would override the bucket's key);
+ * - aws:kms without a key id (S3 then uses the AWS managed aws/s3 key, PutObject reference);
+ * - a key id other than this key, by ARN or id (an alias resolves in the caller's account);
+ * - SSE-C (the key would be the caller's own, and S3 keeps no copy).
+ * Each deny is guarded by a Null test so that a request without the header stays allowed: a negated
+ * string operator is true when the key is absent (IAM condition operators reference).
+ */
+function onlyOwnKeyStatements(bucketArn: string, kmsKeyArn: string): DataAwsIamPolicyDocumentStatement[] {
+  const keyId = isExpression(kmsKeyArn) ? Fn.element(Fn.split("/", kmsKeyArn), 1) : kmsKeyArn.split("/")[1]!;
+  const deny = (sid: string, condition: DataAwsIamPolicyDocumentStatement["condition"]) => ({
+    sid,
+    effect: "Deny",
+    actions: ["s3:PutObject"],
+    resources: [`${bucketArn}/*`],
+    principals: [{ type: "*", identifiers: ["*"] }],
+    condition,
+  });
+  return [
+    deny("DenyOtherEncryption", [
+      { test: "Null", variable: SSE_HEADER, values: ["false"] },
+      { test: "StringNotEquals", variable: SSE_HEADER, values: ["aws:kms"] },
+    ]),
+    deny("DenyKmsWithoutThisKey", [
+      { test: "Null", variable: SSE_HEADER, values: ["false"] },
+      { test: "Null", variable: SSE_KEY_HEADER, values: ["true"] },
+    ]),
+    deny("DenyOtherKmsKeys", [
+      { test: "Null", variable: SSE_KEY_HEADER, values: ["false"] },
+      { test: "StringNotEquals", variable: SSE_KEY_HEADER, values: [kmsKeyArn, keyId] },
+    ]),
+    deny("DenyCustomerProvidedKeys", [{ test: "Null", variable: SSE_C_HEADER, values: ["false"] }]),
+  ];
+}
+
+const KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
+
+/** A value Terraform computes at apply time. */
+function isExpression(value: string): boolean {
+  return Token.isUnresolved(value);
+}
+
+/** S3 condition keys of the upload's encryption headers (Service Authorization Reference, Amazon S3). */
+export const SSE_HEADER = "s3:x-amz-server-side-encryption";
+export const SSE_KEY_HEADER = "s3:x-amz-server-side-encryption-aws-kms-key-id";
+export const SSE_C_HEADER = "s3:x-amz-server-side-encryption-customer-algorithm";
 
 /** The rule for current versions: STANDARD_IA, then GLACIER, then expiry, each only when set. */
 function currentVersionRule(l: CurrentVersionLifecycle): S3BucketLifecycleConfigurationRule {

@@ -3,7 +3,8 @@ import { IamRolePolicy } from "@cdktn/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktn/provider-aws/lib/iam-role-policy-attachment";
 import { Construct } from "constructs";
 import { AwsContext } from "./aws-context";
-import { LazyPolicyDocument, type Grantable, type PolicyStatement } from "./lib/iam";
+import { attachManagedPolicies } from "./lib/managed-policies";
+import { LazyPolicyDocument, type Grant, type Grantable, type PolicyStatement } from "./lib/iam";
 import { Validator } from "./lib/validate";
 
 export interface ServiceRoleProps {
@@ -80,18 +81,7 @@ export class ServiceRole extends Construct implements Grantable {
     });
     this.arn = this.role.arn;
     this.name = this.role.name;
-    for (const [i, policyArn] of (props.managedPolicyArns ?? []).entries()) {
-      v.matches(
-        `managedPolicyArns[${i}]`,
-        policyArn,
-        /^arn:aws:iam::aws:policy\/[\w+=,.@/-]+$/,
-        "an AWS managed policy ARN",
-      );
-      const policyName = policyArn.split("/").pop()!;
-      this.attachments.push(
-        new IamRolePolicyAttachment(this, `managed-${policyName}`, { role: this.role.name, policyArn }),
-      );
-    }
+    this.attachments.push(...attachManagedPolicies(this, v, this.role, props.managedPolicyArns ?? []));
   }
 
   /** The role, its inline policy and attachments: what a resource using the role should depend on. */
@@ -99,8 +89,8 @@ export class ServiceRole extends Construct implements Grantable {
     return [this.role, ...(this.policyResource ? [this.policyResource] : []), ...this.attachments];
   }
 
-  /** Adds a statement to the role's inline policy (created with the first statement). */
-  addToPrincipalPolicy(statement: PolicyStatement): void {
+  /** Adds a statement to the role's inline policy (created with the first statement); returns what carries it. */
+  addToPrincipalPolicy(statement: PolicyStatement): Grant {
     const v = new Validator(this);
     const actions = statement.actions ?? [];
     v.check(actions.length > 0, "statement.actions", actions, "at least one action");
@@ -115,5 +105,6 @@ export class ServiceRole extends Construct implements Grantable {
       });
     }
     this.policy.add(statement);
+    return { dependables: [this.role, this.policyResource!] };
   }
 }

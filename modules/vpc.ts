@@ -69,6 +69,8 @@ export class Vpc extends Construct {
   readonly vpcCidr: string;
   readonly publicSubnetIds: string[];
   readonly privateSubnetIds: string[];
+  /** AZ of each private subnet, in the same order as privateSubnetIds. */
+  readonly privateSubnetAzs: string[];
   readonly privateRouteTableIds: string[];
 
   constructor(scope: Construct, id: string, props: VpcProps) {
@@ -170,6 +172,7 @@ export class Vpc extends Construct {
     this.vpcCidr = this.vpc.cidrBlock;
     this.publicSubnetIds = this.publicSubnets.map((s) => s.id);
     this.privateSubnetIds = this.privateSubnets.map((s) => s.id);
+    this.privateSubnetAzs = this.privateSubnets.map((s) => s.availabilityZone);
     this.privateRouteTableIds = this.privateRouteTables.map((t) => t.id);
   }
 

@@ -6,6 +6,7 @@ import { Wafv2WebAclAssociation } from "@cdktn/provider-aws/lib/wafv2-web-acl-as
 import { Wafv2WebAclLoggingConfiguration } from "@cdktn/provider-aws/lib/wafv2-web-acl-logging-configuration";
 import { Construct } from "constructs";
 import { AwsContext } from "./aws-context";
+import { decimalGreaterThanRegex } from "./lib/decimal-regex";
 import { LOG_RETENTION_DAYS } from "./lib/log-retention";
 import { Validator } from "./lib/validate";
 
@@ -19,6 +20,19 @@ export const MANAGED_RULE_GROUPS = [
   "AWSManagedRulesKnownBadInputsRuleSet",
   "AWSManagedRulesCommonRuleSet",
 ] as const;
+
+/**
+ * Body bytes WAF receives from an ALB; the rest of a longer body is never inspected
+ * (https://docs.aws.amazon.com/waf/latest/developerguide/web-acl-setting-body-inspection-limit.html).
+ * The common rule set's SizeRestrictions_BODY matches any body over this size.
+ */
+export const ALB_WAF_BODY_INSPECTION_BYTES = 8192;
+
+/** The common rule set's rule that blocks bodies over {@link ALB_WAF_BODY_INSPECTION_BYTES}. */
+export const COMMON_BODY_SIZE_RULE = "SizeRestrictions_BODY";
+
+/** Our rule that refuses a declared Content-Length above the apps' body limit. */
+export const BODY_SIZE_RULE = "body-over-app-limit";
 
 /** Windows a rate-based rule accepts (aws_wafv2_web_acl rate_based_statement.evaluation_window_sec). */
 export const RATE_WINDOWS_SEC = [60, 120, 300, 600] as const;
@@ -39,6 +53,12 @@ export interface WebAclProps {
    * @default 300
    */
   readonly rateLimitWindowSec?: number;
+  /**
+   * The largest request body (bytes) any app behind the ALB accepts. Bodies up to it must pass: above
+   * {@link ALB_WAF_BODY_INSPECTION_BYTES} the common rule set's SizeRestrictions_BODY only counts, and
+   * our own rule acts on a Content-Length above this value instead.
+   */
+  readonly maxBodyBytes: number;
   /** Retention of the WAF log group (a CloudWatch Logs retention value). */
   readonly logRetentionDays: number;
   /** KMS key of the log group; its policy must already let this region's CloudWatch Logs use it. */
@@ -52,7 +72,23 @@ export interface WebAclProps {
 
 /** The statement shapes this module writes (the provider binds `statement` untyped: HCL block names). */
 type Statement =
-  | { readonly managed_rule_group_statement: { readonly name: string; readonly vendor_name: "AWS" } }
+  | {
+      readonly managed_rule_group_statement: {
+        readonly name: string;
+        readonly vendor_name: "AWS";
+        readonly rule_action_override?: readonly {
+          readonly name: string;
+          readonly action_to_use: { readonly count: Record<string, never> };
+        }[];
+      };
+    }
+  | {
+      readonly regex_match_statement: {
+        readonly regex_string: string;
+        readonly field_to_match: { readonly single_header: { readonly name: string } };
+        readonly text_transformation: readonly { readonly priority: number; readonly type: "NONE" }[];
+      };
+    }
   | {
       readonly rate_based_statement: {
         readonly limit: number;
@@ -63,8 +99,13 @@ type Statement =
 
 /**
  * A REGIONAL WAFv2 web ACL on the ALB: a per-IP rate rule, then AWS's IP-reputation, known-bad-inputs
- * and common rule groups, each counting or blocking per `mode`; logs to a KMS-encrypted
- * `aws-waf-logs-*` log group with credentials and cookies redacted.
+ * and common rule groups, then a body-size rule at the apps' limit, each counting or blocking per
+ * `mode`; logs to a KMS-encrypted `aws-waf-logs-*` log group with credentials and cookies redacted.
+ *
+ * WAF sees only the first 8 KB of a body behind an ALB, so it cannot measure a 16 KiB limit on the
+ * body itself: above 8 KB the common set's size rule only counts, and ours refuses a Content-Length
+ * above `maxBodyBytes`. A chunked body (no Content-Length) over the limit still reaches the app, which
+ * answers 413 on its own limit.
  */
 export class WebAcl extends Construct {
   readonly webAcl: Wafv2WebAcl;
@@ -82,6 +123,7 @@ export class WebAcl extends Construct {
     // https://docs.aws.amazon.com/waf/latest/APIReference/API_RateBasedStatement.html (Limit, EvaluationWindowSec)
     v.int("rateLimitRequests", rateLimitRequests, { min: 10, max: 2_000_000_000 });
     v.oneOf("rateLimitWindowSec", rateLimitWindowSec, RATE_WINDOWS_SEC);
+    v.int("maxBodyBytes", props.maxBodyBytes, { min: 1, max: 2 ** 31 });
     v.oneOf("logRetentionDays", props.logRetentionDays, LOG_RETENTION_DAYS);
     v.nonEmpty("logKmsKeyArn", props.logKmsKeyArn);
     // WAF matches redacted single_header names in lowercase only (aws_wafv2_web_acl_logging_configuration).
@@ -109,21 +151,45 @@ export class WebAcl extends Construct {
       } satisfies Statement,
       visibilityConfig: visibility(`${props.name}-rate-limit-per-ip`),
     };
+    // Bodies the apps accept must pass: the common set's 8 KB size rule only counts when they go beyond it.
+    const countBodySize =
+      props.maxBodyBytes > ALB_WAF_BODY_INSPECTION_BYTES
+        ? { rule_action_override: [{ name: COMMON_BODY_SIZE_RULE, action_to_use: { count: {} } }] }
+        : {};
     const managedRules: Wafv2WebAclRule[] = MANAGED_RULE_GROUPS.map((group, i) => ({
       name: group,
       priority: i + 1,
       // none: the group's own actions (block) apply; count: every match is only counted.
       overrideAction: blocking ? { none: {} } : { count: {} },
-      statement: { managed_rule_group_statement: { name: group, vendor_name: "AWS" } } satisfies Statement,
+      statement: {
+        managed_rule_group_statement: {
+          name: group,
+          vendor_name: "AWS",
+          ...(group === "AWSManagedRulesCommonRuleSet" ? countBodySize : {}),
+        },
+      } satisfies Statement,
       visibilityConfig: visibility(`${props.name}-${group}`),
     }));
+    const bodySizeRule: Wafv2WebAclRule = {
+      name: BODY_SIZE_RULE,
+      priority: MANAGED_RULE_GROUPS.length + 1,
+      action: blocking ? { block: {} } : { count: {} },
+      statement: {
+        regex_match_statement: {
+          regex_string: decimalGreaterThanRegex(props.maxBodyBytes),
+          field_to_match: { single_header: { name: "content-length" } },
+          text_transformation: [{ priority: 0, type: "NONE" }],
+        },
+      } satisfies Statement,
+      visibilityConfig: visibility(`${props.name}-${BODY_SIZE_RULE}`),
+    };
 
     this.webAcl = new Wafv2WebAcl(this, "acl", {
       name: props.name,
       description: `Rate limit and AWS managed rules (${props.mode}) for ${props.name}`,
       scope: "REGIONAL",
       defaultAction: { allow: {} },
-      rule: [rateRule, ...managedRules],
+      rule: [rateRule, ...managedRules, bodySizeRule],
       visibilityConfig: visibility(props.name),
     });
     this.arn = this.webAcl.arn;

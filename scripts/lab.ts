@@ -1,5 +1,6 @@
-// npm run lab -- status|set <mode>|reset [--service caller|responder] [--env dev] [--yes-prod]
-// The break/fix lab: reads and flips the failure-mode SSM parameters the services stack creates.
+// npm run lab -- status|set <mode>|reset [--service <name>] [--env dev] [--yes-prod]
+// The break/fix lab: reads and flips the failure-mode SSM parameters the services stack creates, one
+// per service of the environment's config.
 import {
   GetParameterCommand,
   ParameterNotFound,
@@ -9,14 +10,13 @@ import {
 } from "@aws-sdk/client-ssm";
 import { baseConfigShape, FAILURE_MODES, type FailureMode } from "../apps/shared/src/config";
 import { DEFAULT_ENV, ENVIRONMENTS, loadConfig } from "../config";
-import { failureModeParameterName, LAB_SERVICES, type LabService } from "../config/failure-mode-parameter";
+import { failureModeParameterName } from "../config/failure-mode-parameter";
 
 const COMMANDS = ["status", "set", "reset"] as const;
 type Command = (typeof COMMANDS)[number];
 const FLAGS = ["--service", "--env", "--yes-prod"] as const;
 
-export const USAGE =
-  "usage: npm run lab -- status|set <mode>|reset [--service caller|responder] [--env <env>] [--yes-prod]";
+export const USAGE = "usage: npm run lab -- status|set <mode>|reset [--service <name>] [--env <env>] [--yes-prod]";
 
 /** How long one SSM call may take before the lab gives up. */
 export const SSM_DEADLINE_MS = 5_000;
@@ -32,7 +32,8 @@ export class LabError extends Error {
 export interface LabArgs {
   readonly command: Command;
   readonly mode?: FailureMode;
-  readonly services: readonly LabService[];
+  /** Services of the environment's config the command acts on (all of them without --service). */
+  readonly services: readonly string[];
   readonly envName: string;
   readonly yesProd: boolean;
 }
@@ -40,7 +41,10 @@ export interface LabArgs {
 const list = (xs: readonly string[]) => xs.join(", ");
 
 /** Parses argv; every mistake is a LabError naming the argument, the value and what is allowed. */
-export function parseLabArgs(argv: readonly string[]): LabArgs {
+export function parseLabArgs(
+  argv: readonly string[],
+  environments: Readonly<Record<string, unknown>> = ENVIRONMENTS,
+): LabArgs {
   const positional: string[] = [];
   let service: string | undefined;
   let envName = DEFAULT_ENV;
@@ -78,19 +82,25 @@ export function parseLabArgs(argv: readonly string[]): LabArgs {
     mode = "none";
   }
   if (rest.length > 0) throw new LabError(`unexpected argument(s) ${list(rest)}\n${USAGE}`);
-  if (service !== undefined && !(LAB_SERVICES as readonly string[]).includes(service)) {
-    throw new LabError(`unknown service "${service}"; --service accepts: ${list(LAB_SERVICES)}`);
+  if (!Object.hasOwn(environments, envName)) {
+    throw new LabError(`unknown environment "${envName}"; --env accepts: ${list(Object.keys(environments))}`);
   }
-  if (!Object.hasOwn(ENVIRONMENTS, envName)) {
-    throw new LabError(`unknown environment "${envName}"; --env accepts: ${list(Object.keys(ENVIRONMENTS))}`);
+  const services = labServices(envName, environments);
+  if (service !== undefined && !services.includes(service)) {
+    throw new LabError(`unknown service "${service}"; --service accepts the services of ${envName}: ${list(services)}`);
   }
   return {
     command: command as Command,
     mode,
-    services: service === undefined ? LAB_SERVICES : [service as LabService],
+    services: service === undefined ? services : [service],
     envName,
     yesProd,
   };
+}
+
+/** The services the lab offers in an environment: every service of its config (each has a failure-mode parameter). */
+export function labServices(envName: string, environments: Readonly<Record<string, unknown>> = ENVIRONMENTS): string[] {
+  return Object.keys(loadConfig(envName, environments).services);
 }
 
 export interface LabDeps {
@@ -98,6 +108,8 @@ export interface LabDeps {
   readonly write: (line: string) => void;
   /** @default SSM_DEADLINE_MS */
   readonly deadlineMs?: number;
+  /** @default ENVIRONMENTS (config/<env>.ts) */
+  readonly environments?: Readonly<Record<string, unknown>>;
 }
 
 /** Runs an SSM call with a deadline; the abort signal also cancels the HTTP request. */
@@ -142,13 +154,14 @@ function seconds(ms: number): string {
 
 /** Runs the lab command; returns the exit code. Writes happen only after every check passed. */
 export async function runLab(args: LabArgs, deps: LabDeps): Promise<number> {
-  const config = loadConfig(args.envName);
+  const config = loadConfig(args.envName, deps.environments);
   const names = args.services.map((s) => ({ service: s, name: failureModeParameterName(config.namePrefix, s) }));
+  const width = Math.max(9, ...args.services.map((s) => s.length + 1));
 
   if (args.command === "status") {
     for (const { service, name } of names) {
       const value = await readMode(deps, name);
-      deps.write(`${service.padEnd(9)} ${name}  ${value ?? "(not found: deploy the services stack first)"}`);
+      deps.write(`${service.padEnd(width)} ${name}  ${value ?? "(not found: deploy the services stack first)"}`);
     }
     return 0;
   }
@@ -167,14 +180,14 @@ export async function runLab(args: LabArgs, deps: LabDeps): Promise<number> {
   const ms = deps.deadlineMs ?? SSM_DEADLINE_MS;
   for (const { service, name, old } of current) {
     if (old === mode) {
-      deps.write(`${service.padEnd(9)} ${name}  ${mode} (unchanged)`);
+      deps.write(`${service.padEnd(width)} ${name}  ${mode} (unchanged)`);
       continue;
     }
     // The parameter exists (checked above): Overwrite keeps its type and tags.
     await withDeadline(`writing ${name}`, ms, async (abortSignal) => {
       await deps.ssm.send(new PutParameterCommand({ Name: name, Value: mode, Overwrite: true }), { abortSignal });
     });
-    deps.write(`${service.padEnd(9)} ${name}  ${old} → ${mode}`);
+    deps.write(`${service.padEnd(width)} ${name}  ${old} → ${mode}`);
   }
   deps.write(
     `Running tasks pick this up within ${seconds(APP_TTL_MS)} (FAILURE_MODE_TTL_MS default): each task re-reads the ` +

@@ -1,16 +1,18 @@
-// npm run plan:summary -- [--fail-on-destroy] <plan.json...>
+// npm run plan:summary -- [--fail-on-destroy] [--red-flags] <plan.json...>
 // Markdown summary of `terraform show -json` plans: counts, changed resources, red flags.
+// --red-flags prints only the red flags, as plain lines for a CI log.
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { asPlan } from "./plan-summary/plan-format";
-import { summarize, toMarkdown } from "./plan-summary/summarize";
+import { summarize, toMarkdown, toRedFlagText } from "./plan-summary/summarize";
 
 export function run(argv: readonly string[], write: (s: string) => void): number {
+  const options = ["--fail-on-destroy", "--red-flags"];
   const failOnDestroy = argv.includes("--fail-on-destroy");
   const files = argv.filter((a) => !a.startsWith("--"));
-  const unknown = argv.filter((a) => a.startsWith("--") && a !== "--fail-on-destroy");
-  if (unknown.length > 0) throw new Error(`unknown option ${unknown.join(", ")}; allowed: --fail-on-destroy`);
-  if (files.length === 0) throw new Error("usage: plan:summary [--fail-on-destroy] <plan.json...>");
+  const unknown = argv.filter((a) => a.startsWith("--") && !options.includes(a));
+  if (unknown.length > 0) throw new Error(`unknown option ${unknown.join(", ")}; allowed: ${options.join(", ")}`);
+  if (files.length === 0) throw new Error("usage: plan:summary [--fail-on-destroy] [--red-flags] <plan.json...>");
   const summaries = files.map((file) => {
     let doc: unknown;
     try {
@@ -20,7 +22,7 @@ export function run(argv: readonly string[], write: (s: string) => void): number
     }
     return summarize(basename(file).replace(/(\.tfplan)?\.json$/, ""), asPlan(doc, file));
   });
-  write(toMarkdown(summaries));
+  write(argv.includes("--red-flags") ? toRedFlagText(summaries) : toMarkdown(summaries));
   const flagged = summaries.reduce((n, s) => n + s.redFlags.length, 0);
   return failOnDestroy && flagged > 0 ? 1 : 0;
 }

@@ -1,14 +1,8 @@
 // npm run policy — synthesizes every stack of every environment and prints the policy table:
 // rule, scanner ids, stacks and resources checked, PASS / FAIL / n/a, exceptions applied.
-// Exit code 1 when any rule fails. The rules live in __tests__/policy/ because the test suite is
-// their primary user; this script is a second view of the same table.
-import {
-  describeViolation,
-  runPolicy,
-  status,
-  synthAllEnvironments,
-  type PolicyReport,
-} from "../__tests__/policy/engine";
+// Exit code 1 when any rule fails. The rules live in scripts/policy/; the test suite runs them on
+// every synth and on deliberately bad cases, and this script prints the same table.
+import { describeViolation, runPolicy, status, synthAllEnvironments, type PolicyReport } from "./policy/engine";
 
 function ids(list: readonly string[]): string {
   return list.length === 0 ? "" : list.join(" ");

@@ -96,6 +96,8 @@ export class DataStack extends FcStack implements DataAttributes {
       finalSnapshotName: config.deletionProtection ? `${config.namePrefix}-cache-final` : undefined,
       // A destroyed dev cache takes its token with it; prod keeps the secret restorable.
       secretRecoveryWindowDays: config.deletionProtection ? 30 : 0,
+      // ElastiCache has no deletion protection; this also stops an engine-version "downgrade" replacement.
+      preventDestroy: config.deletionProtection,
     });
 
     this.database = new AuroraMysql(this, "mysql", {
@@ -107,6 +109,7 @@ export class DataStack extends FcStack implements DataAttributes {
       instanceCount: data.mysql.instanceCount,
       vpcId: network.vpcId,
       subnetIds: network.privateSubnetIds,
+      availabilityZones: network.privateSubnetAzs,
       kmsKeyArn: this.kmsKey.arn,
       backupRetentionDays: data.mysql.backupRetentionDays,
       maintenanceWindow: data.mysql.maintenanceWindow,

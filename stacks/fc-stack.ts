@@ -2,6 +2,8 @@ import { AwsProvider } from "@cdktn/provider-aws/lib/provider";
 import { LocalBackend, S3Backend, TerraformElement, TerraformStack } from "cdktn";
 import type { Construct, Node } from "constructs";
 import type { EnvConfig } from "../config";
+import { repairHcl, type TerraformJsonView } from "../modules/lib/hcl-repair";
+import { isOmittedFromAddress } from "../modules/lib/address";
 
 /** Terraform that has S3-native locking (use_lockfile). */
 export const MIN_TERRAFORM_VERSION = ">= 1.10.0";
@@ -54,11 +56,23 @@ export abstract class FcStack extends TerraformStack {
     }
   }
 
-  /** Addresses are the construct path under the stack, snake_cased; collisions are errors, not hashes. */
+  /** `cdktn synth --hcl`: cdktn's rendering, repaired where it is known to be wrong (modules/lib/hcl-repair.ts). */
+  override toHclTerraform(): ReturnType<TerraformStack["toHclTerraform"]> {
+    const rendered = super.toHclTerraform();
+    return { ...rendered, hcl: repairHcl(rendered.hcl, this.toTerraform() as TerraformJsonView) };
+  }
+
+  /**
+   * Addresses are the construct path under the stack, snake_cased, without the ids of grouping
+   * constructs (omitFromAddress); collisions are errors, not hashes.
+   */
   override allocateLogicalId(element: TerraformElement | Node): string {
     const node = TerraformElement.isTerraformElement(element) ? element.node : element;
     const scopes = node.scopes;
-    const components = scopes.slice(scopes.indexOf(this) + 1).map((c) => c.node.id);
+    const components = scopes
+      .slice(scopes.indexOf(this) + 1)
+      .filter((c, i, all) => i === all.length - 1 || !isOmittedFromAddress(c))
+      .map((c) => c.node.id);
     const id = components
       .join("_")
       .replace(/[^A-Za-z0-9_]+/g, "_")

@@ -16,6 +16,8 @@ export interface NetworkAttributes {
   readonly vpcCidr: string;
   readonly publicSubnetIds: string[];
   readonly privateSubnetIds: string[];
+  /** AZ of each private subnet, in the order of privateSubnetIds (spreads data-store instances). */
+  readonly privateSubnetAzs: string[];
 }
 
 /** VPC, subnets, NAT, flow logs and the optional VPC endpoints. */
@@ -24,6 +26,7 @@ export class NetworkStack extends FcStack implements NetworkAttributes {
   readonly vpcCidr: string;
   readonly publicSubnetIds: string[];
   readonly privateSubnetIds: string[];
+  readonly privateSubnetAzs: string[];
 
   constructor(scope: Construct, id: string, props: NetworkStackProps) {
     super(scope, id, { config: props.config });
@@ -49,6 +52,7 @@ export class NetworkStack extends FcStack implements NetworkAttributes {
     this.vpcCidr = vpc.vpcCidr;
     this.publicSubnetIds = vpc.publicSubnetIds;
     this.privateSubnetIds = vpc.privateSubnetIds;
+    this.privateSubnetAzs = vpc.privateSubnetAzs;
 
     if (net.vpcEndpoints) {
       const endpoints = new VpcEndpoints(this, "endpoints", {
@@ -71,6 +75,7 @@ export class NetworkStack extends FcStack implements NetworkAttributes {
     output(this, "vpcCidr", this.vpcCidr, "IPv4 CIDR of the VPC");
     output(this, "publicSubnetIds", this.publicSubnetIds, "Public subnets, one per AZ (ALB, NAT)");
     output(this, "privateSubnetIds", this.privateSubnetIds, "Private subnets, one per AZ (tasks, data)");
+    output(this, "privateSubnetAzs", this.privateSubnetAzs, "AZ of each private subnet, in privateSubnetIds order");
     output(
       this,
       "natGatewayIds",

@@ -3,22 +3,21 @@ import { Fn } from "cdktn";
 import type { Construct } from "constructs";
 import type { EnvConfig } from "../config";
 import { EXPERIMENT_DEFAULTS } from "../config/ops-schema";
-import { APP_PORT } from "../config/schema";
 import type { EcsService } from "../modules/ecs-service";
 import { OpsDashboard } from "../modules/ops/dashboard";
 import { EnvironmentAlarms } from "../modules/ops/environment-alarms";
-import { ERROR_TYPES } from "../modules/ops/error-types";
+import { ERROR_TYPE_FILTERS, ERROR_TYPES } from "../apps/shared/src/error-types";
 import { FaultExperiments } from "../modules/ops/fault-experiments";
 import { AppLogMetrics } from "../modules/ops/log-metrics";
+import { planSubnets } from "../modules/lib/subnet-plan";
 import type { DataMonitoringAttributes } from "./data";
 import { FcStack } from "./fc-stack";
 import { output } from "./outputs";
-import type { AppName, PlatformAttributes } from "./platform";
+import { camelCase, type PlatformAttributes } from "./platform";
 
-/** What ops reads from the services stack. */
+/** What ops reads from the services stack: every service by name. */
 export interface ServicesAttributes {
-  readonly caller: EcsService;
-  readonly responder: EcsService;
+  readonly services: Readonly<Record<string, EcsService>>;
 }
 
 export interface OpsStackProps {
@@ -45,32 +44,38 @@ export class OpsStack extends FcStack {
   constructor(scope: Construct, id: string, props: OpsStackProps) {
     super(scope, id, { config: props.config });
     const { config, platform, data, services } = props;
-    const apps: readonly [AppName, EcsService][] = [
-      ["caller", services.caller],
-      ["responder", services.responder],
-    ];
+    const apps = Object.entries(services.services);
 
     this.alarms = new EnvironmentAlarms(this, "alarms", {
       namePrefix: config.namePrefix,
       topicArn: platform.alarmTopicArn,
       thresholds: config.ops.alarms,
-      albArnSuffix: platform.albArnSuffix,
+      albArnSuffix: platform.loadBalancer?.arnSuffix,
       clusterName: platform.clusterName,
-      services: apps.map(([app, svc]) => ({ app, serviceName: svc.service.name })),
+      services: apps.map(([app, svc]) => ({
+        app,
+        serviceName: svc.service.name,
+        errorAlarmNames: svc.deploymentAlarms.errorAlarms.map((a) => a.alarmName),
+      })),
       cacheNodeIds: data.monitoring.cacheNodeIds,
       dbClusterIdentifier: data.monitoring.mysqlClusterIdentifier,
     });
 
     const namespace = logMetricsNamespace(config.namePrefix);
     for (const [app, svc] of apps) {
-      new AppLogMetrics(this, `${app}-log-metrics`, { app, logGroupName: svc.logGroup.name, namespace });
+      new AppLogMetrics(this, `${app}-log-metrics`, {
+        app,
+        logGroupName: svc.logGroup.name,
+        namespace,
+        errorTypes: ERROR_TYPE_FILTERS,
+      });
     }
 
     if (config.ops.dashboard) {
       this.dashboard = new OpsDashboard(this, "dashboard", {
         name: `${config.namePrefix}-operations`,
         region: config.region,
-        albArnSuffix: platform.albArnSuffix,
+        albArnSuffix: platform.loadBalancer?.arnSuffix,
         clusterName: platform.clusterName,
         services: apps.map(([app, svc]) => ({
           app,
@@ -88,7 +93,7 @@ export class OpsStack extends FcStack {
         logMetricsNamespace: namespace,
         errorTypes: ERROR_TYPES,
         // This stack's alarms, then the deployment alarms the services own (blue/green, Service Connect).
-        alarmArns: [...this.alarms.all, ...services.caller.alarms, ...services.responder.alarms].map((a) => a.arn),
+        alarmArns: [...this.alarms.all, ...apps.flatMap(([, svc]) => svc.alarms)].map((a) => a.arn),
       });
       output(this, "dashboardName", this.dashboard.dashboard.dashboardName, "CloudWatch dashboard of the environment");
     }
@@ -102,13 +107,16 @@ export class OpsStack extends FcStack {
       });
       this.experiments = new FaultExperiments(this, "fis", {
         namePrefix: config.namePrefix,
-        stopAlarmArn: this.alarms.alb5xxRate.arn,
+        stopAlarmArn: this.alarms.stopAlarm.arn,
         clusterName: platform.clusterName,
         clusterArn: platform.clusterArn,
-        callerServiceName: services.caller.service.name,
-        responderServiceName: services.responder.service.name,
-        responderPort: APP_PORT,
-        latencySourceCidr: config.network.vpcCidr,
+        services: apps.map(([name, svc]) => ({
+          name,
+          serviceName: svc.service.name,
+          port: config.services[name]!.port,
+        })),
+        edges: apps.flatMap(([name]) => config.services[name]!.connectsTo.map((to) => ({ from: name, to }))),
+        latencySubnetCidrs: planSubnets(config.network).privateSubnetCidrs,
         ...settings,
         dbClusterArn: data.monitoring.mysqlClusterArn,
         multiAzCache: data.monitoring.cacheMultiAz
@@ -121,18 +129,16 @@ export class OpsStack extends FcStack {
       for (const [key, t] of Object.entries(this.experiments.templates)) {
         output(
           this,
-          `${camel(key)}TemplateId`,
+          `${camelCase(key)}TemplateId`,
           t.id,
           `FIS experiment template id (aws fis start-experiment --experiment-template-id)`,
         );
       }
     }
 
-    output(this, "alb5xxAlarmName", this.alarms.alb5xxRate.alarmName, "ALB 5xx rate alarm (FIS stop condition)");
+    if (this.alarms.alb5xxRate) {
+      output(this, "alb5xxAlarmName", this.alarms.alb5xxRate.alarmName, "ALB 5xx rate alarm (FIS stop condition)");
+    }
+    output(this, "stopAlarmName", this.alarms.stopAlarm.alarmName, "Alarm every FIS experiment stops on");
   }
-}
-
-/** "stop-responder-tasks" → "stopResponderTasks" (output names). */
-function camel(key: string): string {
-  return key.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }

@@ -1,6 +1,6 @@
 import type { Construct } from "constructs";
+import { baseConfigShape } from "../apps/shared/src/config";
 import type { EnvConfig } from "../config";
-import { APP_PORT } from "../config/schema";
 import { AlarmTopic } from "../modules/alarm-topic";
 import { AwsContext } from "../modules/aws-context";
 import { ContainerRepository } from "../modules/container-repository";
@@ -13,6 +13,9 @@ import { WebAcl } from "../modules/web-acl";
 import { FcStack } from "./fc-stack";
 import type { NetworkAttributes } from "./network";
 import { output } from "./outputs";
+
+/** The apps' JSON body limit (BODY_LIMIT_BYTES default), read from their schema so the WAF cannot drift from it. */
+export const APP_BODY_LIMIT_BYTES: number = baseConfigShape.BODY_LIMIT_BYTES.parse(undefined);
 
 export interface PlatformStackProps {
   readonly config: EnvConfig;
@@ -30,32 +33,51 @@ export interface PlatformAttributes {
   readonly alarmTopicArn: string;
   /** FireLens → Firehose → S3; services point their log routers at the stream and get grantPutRecords. */
   readonly logPipeline: LogPipelineAttributes;
-  // --- edge (issue 8) ---
-  /** The ALB's own group; a service's group admits its port from this one. */
-  readonly albSecurityGroupId: string;
+  /** The public ALB; absent when config has no platform.loadBalancer (every service is internal). */
+  readonly loadBalancer?: LoadBalancerAttributes;
+  /** ECR repository of each service this project builds (config `app`), by service name. */
+  readonly repositories: Readonly<Record<string, RepositoryAttributes>>;
+  /** The FireLens router image (fluent-bit/): pushed here like the apps', pulled by every task. */
+  readonly logRouterRepository: RepositoryAttributes;
+}
+
+export interface RepositoryAttributes {
+  readonly url: string;
+  readonly arn: string;
+}
+
+/** What services read of the ALB. */
+export interface LoadBalancerAttributes {
+  /** The ALB's own group; a public service's group admits its port from this one. */
+  readonly securityGroupId: string;
   /** HTTPS :443 with a certificate, else HTTP :80 (dev); default 404, services add rules. */
   readonly productionListenerArn: string;
   /** Blue/green test listener (own port, same protocol rule); default 404. */
   readonly testListenerArn: string;
   /** For CloudWatch metrics and the ALBRequestCountPerTarget resource label. */
-  readonly albArnSuffix: string;
-  readonly albDnsName: string;
-  readonly albZoneId: string;
-  readonly repositoryUrls: Readonly<Record<AppName, string>>;
-  readonly repositoryArns: Readonly<Record<AppName, string>>;
-  /** The FireLens router image (fluent-bit/): pushed here like the apps', pulled by every task. */
-  readonly logRouterRepositoryUrl: string;
-  readonly logRouterRepositoryArn: string;
+  readonly arnSuffix: string;
+  readonly dnsName: string;
+  readonly zoneId: string;
   /** https://<domain> with a domain, https://<alb dns> with only a certificate, else http://<alb dns>. */
   readonly publicUrl: string;
 }
 
-/** The apps that get an ECR repository (one each). */
-export const APP_NAMES = ["caller", "responder"] as const;
-export type AppName = (typeof APP_NAMES)[number];
-/** Images of sidecars we build ourselves (fluent-bit/), one repository each, like the apps'. */
-export const SIDECAR_IMAGE_NAMES = ["log-router"] as const;
-export type SidecarImageName = (typeof SIDECAR_IMAGE_NAMES)[number];
+/** The image the platform builds for its FireLens router (fluent-bit/); its ECR repository's name. */
+export const LOG_ROUTER_IMAGE = "log-router";
+
+/** Output key of a service's ECR repository URL, e.g. "ordersApiRepositoryUrl" (services:catalog reads it). */
+export function repositoryUrlOutput(service: string): string {
+  return `${camelCase(service)}RepositoryUrl`;
+}
+/** Output key of the log router's ECR repository URL. */
+export const LOG_ROUTER_REPOSITORY_OUTPUT = "logRouterRepositoryUrl";
+/** Output key of the cluster name. */
+export const CLUSTER_NAME_OUTPUT = "clusterName";
+
+/** "orders-api" → "ordersApi" (output names). */
+export function camelCase(name: string): string {
+  return name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
 
 /**
  * Shared runtime: ECS cluster with FARGATE/FARGATE_SPOT and the Service Connect namespace, the
@@ -72,17 +94,9 @@ export class PlatformStack extends FcStack implements PlatformAttributes {
   readonly kmsKey: KmsKey;
   readonly alarmTopicArn: string;
   readonly logPipeline: LogPipelineAttributes;
-  readonly albSecurityGroupId: string;
-  readonly productionListenerArn: string;
-  readonly testListenerArn: string;
-  readonly albArnSuffix: string;
-  readonly albDnsName: string;
-  readonly albZoneId: string;
-  readonly repositoryUrls: Readonly<Record<AppName, string>>;
-  readonly repositoryArns: Readonly<Record<AppName, string>>;
-  readonly logRouterRepositoryUrl: string;
-  readonly logRouterRepositoryArn: string;
-  readonly publicUrl: string;
+  readonly loadBalancer?: LoadBalancerAttributes;
+  readonly repositories: Readonly<Record<string, RepositoryAttributes>>;
+  readonly logRouterRepository: RepositoryAttributes;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id, { config: props.config });
@@ -134,7 +148,7 @@ export class PlatformStack extends FcStack implements PlatformAttributes {
     output(this, "logsBucketName", logs.bucket.bucketName, "S3 bucket of the delivered logs (service/date prefixes)");
     // --- end log pipeline ---
 
-    output(this, "clusterName", this.clusterName, "ECS cluster name");
+    output(this, CLUSTER_NAME_OUTPUT, this.clusterName, "ECS cluster name");
     output(this, "clusterArn", this.clusterArn, "ECS cluster ARN");
     output(this, "capacityProviders", ecs.capacityProviders.capacityProviders, "Capacity providers of the cluster");
     output(this, "serviceConnectNamespaceArn", this.namespaceArn, "Cloud Map HTTP namespace (Service Connect default)");
@@ -142,30 +156,53 @@ export class PlatformStack extends FcStack implements PlatformAttributes {
     output(this, "platformKmsKeyArn", this.kmsKey.arn, "KMS key for logs, alarms and data");
     output(this, "alarmTopicArn", this.alarmTopicArn, "SNS topic every alarm notifies");
 
-    // --- edge: ALB, WAF, ECR, optional domain (issue 8) ---
-    const edge = config.platform;
+    // --- edge: ECR, and the ALB with WAF and an optional domain ---
     // ECR lives here, not with the services: images must be pushed before the first service deploy.
-    const repositories = Object.fromEntries(
-      [...APP_NAMES, ...SIDECAR_IMAGE_NAMES].map((app) => [
-        app,
-        new ContainerRepository(this, `ecr-${app}`, {
-          name: `${config.namePrefix}/${app}`,
-          kmsKeyArn: this.kmsKey.arn,
-          keepLastImages: edge.ecr.keepLastImages,
-        }),
-      ]),
-    ) as Record<AppName | SidecarImageName, ContainerRepository>;
+    const built = Object.keys(config.services).filter((name) => config.services[name]!.app !== undefined);
+    const repository = (image: string) => {
+      const repo = new ContainerRepository(this, `ecr-${image}`, {
+        name: `${config.namePrefix}/${image}`,
+        kmsKeyArn: this.kmsKey.arn,
+        keepLastImages: config.platform.ecr.keepLastImages,
+      });
+      return { url: repo.repositoryUrl, arn: repo.repositoryArn };
+    };
+    this.repositories = Object.fromEntries(built.map((name) => [name, repository(name)]));
+    this.logRouterRepository = repository(LOG_ROUTER_IMAGE);
+    for (const name of built) {
+      output(
+        this,
+        repositoryUrlOutput(name),
+        this.repositories[name]!.url,
+        `ECR repository of ${name} (push images here)`,
+      );
+      output(this, `${camelCase(name)}RepositoryArn`, this.repositories[name]!.arn, `ECR repository ARN of ${name}`);
+    }
+    output(
+      this,
+      LOG_ROUTER_REPOSITORY_OUTPUT,
+      this.logRouterRepository.url,
+      "ECR repository of the FireLens router image",
+    );
+    this.loadBalancer = this.createEdge(config, props.network);
+  }
+
+  /** The ALB, its WAF and the optional domain; publicly exposed services hang their rules on it. */
+  private createEdge(config: EnvConfig, network: NetworkAttributes): LoadBalancerAttributes | undefined {
+    const edge = config.platform;
+    if (!edge.loadBalancer || !edge.waf) return undefined;
+    const publicPorts = Object.values(config.services).flatMap((s) => (s.exposure === "public" ? [s.port] : []));
     const domain = edge.domain ? new PublicDomain(this, "domain", edge.domain) : undefined;
     const alb = new LoadBalancer(this, "alb", {
       name: config.namePrefix,
       region: config.region,
-      vpcId: props.network.vpcId,
-      vpcCidr: props.network.vpcCidr,
-      subnetIds: props.network.publicSubnetIds,
+      vpcId: network.vpcId,
+      vpcCidr: network.vpcCidr,
+      subnetIds: network.publicSubnetIds,
       ingressCidrs: edge.loadBalancer.ingressCidrs,
       testListenerPort: edge.loadBalancer.testListenerPort,
       testCidrs: edge.loadBalancer.testCidrs,
-      targetPorts: [APP_PORT],
+      targetPorts: [...new Set(publicPorts)].sort((a, b) => a - b),
       certificateArn: domain?.certificateArn ?? edge.loadBalancer.certificateArn,
       idleTimeoutSec: edge.loadBalancer.idleTimeoutSec,
       deletionProtection: config.deletionProtection,
@@ -177,52 +214,37 @@ export class PlatformStack extends FcStack implements PlatformAttributes {
       mode: edge.waf.mode,
       rateLimitRequests: edge.waf.rateLimitRequests,
       rateLimitWindowSec: edge.waf.rateLimitWindowSec,
+      maxBodyBytes: APP_BODY_LIMIT_BYTES,
       logRetentionDays: config.logRetentionDays,
       logKmsKeyArn: this.kmsKey.arn,
     });
-
-    this.albSecurityGroupId = alb.securityGroup.id;
-    this.productionListenerArn = alb.productionListener.arn;
-    this.testListenerArn = alb.testListener.arn;
-    this.albArnSuffix = alb.arnSuffix;
-    this.albDnsName = alb.dnsName;
-    this.albZoneId = alb.zoneId;
-    this.repositoryUrls = {
-      caller: repositories.caller.repositoryUrl,
-      responder: repositories.responder.repositoryUrl,
+    const attrs: LoadBalancerAttributes = {
+      securityGroupId: alb.securityGroup.id,
+      productionListenerArn: alb.productionListener.arn,
+      testListenerArn: alb.testListener.arn,
+      arnSuffix: alb.arnSuffix,
+      dnsName: alb.dnsName,
+      zoneId: alb.zoneId,
+      publicUrl: domain ? `https://${domain.name}` : `${alb.protocol === "HTTPS" ? "https" : "http"}://${alb.dnsName}`,
     };
-    this.repositoryArns = {
-      caller: repositories.caller.repositoryArn,
-      responder: repositories.responder.repositoryArn,
-    };
-    this.logRouterRepositoryUrl = repositories["log-router"].repositoryUrl;
-    this.logRouterRepositoryArn = repositories["log-router"].repositoryArn;
-    this.publicUrl = domain
-      ? `https://${domain.name}`
-      : `${alb.protocol === "HTTPS" ? "https" : "http"}://${alb.dnsName}`;
-
     output(
       this,
       "albSecurityGroupId",
-      this.albSecurityGroupId,
+      attrs.securityGroupId,
       "Security group of the ALB (services admit their port from it)",
     );
     output(
       this,
       "productionListenerArn",
-      this.productionListenerArn,
+      attrs.productionListenerArn,
       "Production listener (HTTPS with a certificate, else HTTP)",
     );
-    output(this, "testListenerArn", this.testListenerArn, "Blue/green test listener");
-    output(this, "albArnSuffix", this.albArnSuffix, "ALB ARN suffix (CloudWatch LoadBalancer dimension)");
-    output(this, "albDnsName", this.albDnsName, "DNS name of the ALB");
-    output(this, "albZoneId", this.albZoneId, "Canonical hosted zone of the ALB (alias records)");
+    output(this, "testListenerArn", attrs.testListenerArn, "Blue/green test listener");
+    output(this, "albArnSuffix", attrs.arnSuffix, "ALB ARN suffix (CloudWatch LoadBalancer dimension)");
+    output(this, "albDnsName", attrs.dnsName, "DNS name of the ALB");
+    output(this, "albZoneId", attrs.zoneId, "Canonical hosted zone of the ALB (alias records)");
     output(this, "albAccessLogBucket", alb.accessLogs.bucketName, "S3 bucket of the ALB access logs (SSE-S3)");
-    for (const app of APP_NAMES) {
-      output(this, `${app}RepositoryUrl`, this.repositoryUrls[app], `ECR repository of ${app} (push images here)`);
-      output(this, `${app}RepositoryArn`, this.repositoryArns[app], `ECR repository ARN of ${app}`);
-    }
-    output(this, "logRouterRepositoryUrl", this.logRouterRepositoryUrl, "ECR repository of the FireLens router image");
-    output(this, "publicUrl", this.publicUrl, "URL clients use to reach the services");
+    output(this, "publicUrl", attrs.publicUrl, "URL clients use to reach the services");
+    return attrs;
   }
 }

@@ -6,6 +6,11 @@ import { SecureBucket } from "../modules/secure-bucket";
 import { FcStack } from "./fc-stack";
 import { output } from "./outputs";
 
+/** Alias (without "alias/") of the state bucket's KMS key; the CI identity stack looks the key up by it. */
+export function stateKeyAlias(namePrefix: string): string {
+  return `${namePrefix}-tfstate`;
+}
+
 export interface StateStackProps {
   readonly config: EnvConfig & { readonly state: NonNullable<EnvConfig["state"]> };
 }
@@ -30,7 +35,7 @@ export class StateStack extends FcStack {
     const state = config.state;
 
     const key = new KmsKey(this, "state-key", {
-      alias: `${config.namePrefix}-tfstate`,
+      alias: stateKeyAlias(config.namePrefix),
       description: `Terraform state of ${config.namePrefix}`,
     });
     const bucket = new SecureBucket(this, "state-bucket", {

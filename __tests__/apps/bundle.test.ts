@@ -85,7 +85,8 @@ interface OtlpBody {
   }[];
 }
 
-describe("production bundle", () => {
+// Each test runs its own child processes: they run side by side.
+describe.concurrent("production bundle", () => {
   it("when built, then it targets the images' Node and leaves exactly the instrumented packages to node_modules", () => {
     expect(NODE_TARGET).toBe("node22");
     expect(caller.externals).toEqual(["express", "redis"]);
@@ -129,7 +130,7 @@ describe("production bundle", () => {
   });
 });
 
-describe("production bundle with tracing", () => {
+describe.concurrent("production bundle with tracing", () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   beforeAll(async () => {
     db = await createTestDatabase();

@@ -14,6 +14,8 @@ import {
 
 const PARAM = "/fargate-connect/test/failure_mode";
 const ssmMock = mockClient(SSMClient);
+// Test files may share a worker: leave SSMClient unpatched for the next one.
+afterAll(() => ssmMock.restore());
 
 function param(value: string) {
   return { Parameter: { Name: PARAM, Value: value, Type: "String" as const } };

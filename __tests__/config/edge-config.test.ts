@@ -22,7 +22,7 @@ describe("platform edge config", () => {
       }),
     );
     expect(config.platform.loadBalancer).toMatchObject({ testListenerPort: 8443, idleTimeoutSec: 60 });
-    expect(config.platform.loadBalancer.certificateArn).toBeUndefined();
+    expect(config.platform.loadBalancer!.certificateArn).toBeUndefined();
     expect(config.platform.waf).toEqual({ mode: "COUNT", rateLimitRequests: 2000, rateLimitWindowSec: 300 });
     expect(config.platform.ecr).toEqual({ keepLastImages: 30 });
     expect(config.platform.domain).toBeUndefined();

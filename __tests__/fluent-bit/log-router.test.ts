@@ -197,7 +197,7 @@ describe("log router: filters on the apps' real log lines", () => {
     const logger = createLogger({ service: "caller", stream });
     let dependencyUp = true;
     const app = createBaseApp({
-      config: parseAppConfig(z.object(baseConfigShape), { SERVICE_NAME: "caller" }),
+      config: parseAppConfig(z.object(baseConfigShape), { SERVICE_NAME: "caller", DEMO_ROUTES_ENABLED: "true" }),
       logger,
       failureModes: new FailureModeSource({ logger, ttlMs: 0, timeoutMs: 1_000 }),
       lifecycle: new Lifecycle(),

@@ -6,7 +6,7 @@ import {
   SSMClient,
 } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FAILURE_MODES } from "../../apps/shared/src/config";
 import { failureModeParameterName } from "../../config/failure-mode-parameter";
 import { APP_TTL_MS, LabError, parseLabArgs, runLab } from "../../scripts/lab";
@@ -43,6 +43,8 @@ const puts = () => ssmMock.commandCalls(PutParameterCommand).map((c) => c.args[0
 
 beforeEach(() => ssmMock.reset());
 afterEach(() => ssmMock.reset());
+// Test files may share a worker: leave SSMClient unpatched for the next one.
+afterAll(() => ssmMock.restore());
 
 describe("parameter naming", () => {
   it("when given a prefix and a service, then it is /<prefix>/<service>/failure-mode", () => {
@@ -163,7 +165,7 @@ describe("argument errors (nothing reaches SSM)", () => {
     [["restart"], /unknown command "restart"; expected one of: status, set, reset/],
     [[], /missing command/],
     [["status", "--verbose"], /unknown flag --verbose; allowed: --service, --env, --yes-prod/],
-    [["status", "--service", "db"], /unknown service "db"; --service accepts: caller, responder/],
+    [["status", "--service", "db"], /unknown service "db"; --service accepts the services of dev: caller, responder/],
     [["status", "--env", "staging"], /unknown environment "staging"; --env accepts: dev, prod/],
     [["status", "--env"], /--env needs a value/],
     [["reset", "now"], /unexpected argument\(s\) now/],

@@ -1,3 +1,7 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { AuroraMysql, type AuroraMysqlProps } from "../../modules/aurora-mysql";
 import { RedisCache, type RedisCacheProps } from "../../modules/redis-cache";
@@ -185,6 +189,16 @@ describe("RedisCache", () => {
     expect(byName(json, "aws_elasticache_replication_group", "ha_replication_group").security_group_ids).toEqual([
       "${aws_security_group.ha_security_group_sg.id}",
     ]);
+  });
+
+  it("when preventDestroy is set, then a plan that replaces the group (an engine 'downgrade' after an automatic upgrade) is refused", () => {
+    expect(byName(json, "aws_elasticache_replication_group", "ha_replication_group").lifecycle).toBeUndefined();
+    const guarded = synthModule((s) => new RedisCache(s, "c", { ...cacheProps, preventDestroy: true }));
+    expect(byName(guarded, "aws_elasticache_replication_group", "c_replication_group")).toMatchObject({
+      auto_minor_version_upgrade: "true",
+      engine_version: "8.0",
+      lifecycle: { prevent_destroy: true },
+    });
   });
 
   it("when Multi-AZ is asked for with one node, then it fails naming multiAz and nodeCount", () => {
@@ -406,5 +420,53 @@ describe("AuroraMysql", () => {
     expect(constructError((s) => new AuroraMysql(s, "db", { ...dbProps, logRetentionDays: 10 }))).toMatch(
       /^AuroraMysql test\/db: logRetentionDays must be one of 1, 3, 5, 7, 14, .*, got 10$/,
     );
+  });
+
+  it("when AZs are given, then the writer goes where RDS puts it and each reader to another of them", () => {
+    const azs = ["eu-west-1a", "eu-west-1b", "eu-west-1c"];
+    const three = synthModule(
+      (s) => new AuroraMysql(s, "db", { ...dbProps, instanceCount: 3, availabilityZones: azs }),
+    );
+    const az = (i: number) => byName(three, "aws_rds_cluster_instance", `db_instance_${i}`).availability_zone as string;
+    expect(az(0)).toBeUndefined();
+    const writer = "aws_rds_cluster_instance.db_instance_0.availability_zone";
+    expect(az(1)).toBe(`\${element(sort(setsubtract(${JSON.stringify(azs).replace(/,/g, ", ")}, [${writer}])), 0)}`);
+    expect(az(2)).toBe(`\${element(sort(setsubtract(${JSON.stringify(azs).replace(/,/g, ", ")}, [${writer}])), 1)}`);
+
+    // Terraform itself evaluates the readers' expressions for every AZ the writer may be in.
+    const lines = azs.flatMap((w) => [1, 2].map((i) => az(i).slice(2, -1).replace(writer, JSON.stringify(w))));
+    const dir = mkdtempSync(join(tmpdir(), "fc-console-"));
+    try {
+      // Non-interactive console prints only its last value: one jsonencode() of all six.
+      const printed = execFileSync("terraform", ["console"], {
+        cwd: dir,
+        input: `jsonencode([${lines.join(", ")}])`,
+        timeout: 60_000,
+        stdio: ["pipe", "pipe", "pipe"],
+      }).toString();
+      const out = JSON.parse(JSON.parse(printed.trim()) as string) as string[];
+      expect(out).toHaveLength(6);
+      azs.forEach((w, k) => {
+        const [r1, r2] = [out[2 * k]!, out[2 * k + 1]!];
+        expect([r1, r2], `writer in ${w}`).not.toContain(w);
+        expect(r1).not.toBe(r2);
+        expect(azs).toEqual(expect.arrayContaining([r1, r2]));
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("when there are no AZs, then no instance is pinned (RDS chooses)", () => {
+    expect(byName(json, "aws_rds_cluster_instance", "db_instance_1").availability_zone).toBeUndefined();
+  });
+
+  it("when the AZs cannot separate the reader from the writer, then it fails naming availabilityZones", () => {
+    expect(constructError((s) => new AuroraMysql(s, "db", { ...dbProps, availabilityZones: ["eu-west-1a"] }))).toBe(
+      'AuroraMysql test/db: availabilityZones must be at least two AZs for 2 instances (the reader must not share the writer\'s AZ), got ["eu-west-1a"]',
+    );
+    expect(
+      constructError((s) => new AuroraMysql(s, "db", { ...dbProps, availabilityZones: ["eu-west-1a", "eu-west-1a"] })),
+    ).toBe('AuroraMysql test/db: availabilityZones must be distinct AZs, got ["eu-west-1a","eu-west-1a"]');
   });
 });

@@ -7,7 +7,8 @@ import {
   type LoadBalancerProps,
 } from "../../modules/load-balancer";
 import { PublicDomain } from "../../modules/public-domain";
-import { WebAcl, type WebAclProps } from "../../modules/web-acl";
+import { decimalGreaterThanRegex } from "../../modules/lib/decimal-regex";
+import { BODY_SIZE_RULE, WebAcl, type WebAclProps } from "../../modules/web-acl";
 import { dataOf, onlyResource, synthModule, type TfJson, constructError } from "../helpers/terraform";
 
 const ALB: LoadBalancerProps = {
@@ -26,6 +27,7 @@ const WAF: WebAclProps = {
   name: "fc-test",
   resourceArn: "arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/app/fc-test/1",
   mode: "BLOCK",
+  maxBodyBytes: 16_384,
   logRetentionDays: 30,
   logKmsKeyArn: "arn:aws:kms:eu-west-1:111122223333:key/1",
 };
@@ -134,6 +136,76 @@ describe("WebAcl", () => {
       "WebAcl test/waf: logRetentionDays must be one of 1, 3, 5",
     );
   });
+
+  type Rule = { name: string; priority: number; action?: object; statement: Record<string, Record<string, unknown>> };
+  const rulesOf = (props: WebAclProps) =>
+    onlyResource(
+      synthModule((s) => new WebAcl(s, "waf", props)),
+      "aws_wafv2_web_acl",
+    ).rule as Rule[];
+
+  it("when the apps take bodies above WAF's 8 KB, then SizeRestrictions_BODY only counts and our rule blocks above the apps' limit", () => {
+    const rules = rulesOf(WAF);
+    expect(rules.find((r) => r.name === "AWSManagedRulesCommonRuleSet")!.statement).toEqual({
+      managed_rule_group_statement: {
+        name: "AWSManagedRulesCommonRuleSet",
+        vendor_name: "AWS",
+        rule_action_override: [{ name: "SizeRestrictions_BODY", action_to_use: { count: {} } }],
+      },
+    });
+    const body = rules.find((r) => r.name === BODY_SIZE_RULE)!;
+    expect(body).toMatchObject({ priority: 4, action: { block: {} } });
+    const match = body.statement.regex_match_statement as { regex_string: string };
+    expect(body.statement.regex_match_statement).toMatchObject({
+      field_to_match: { single_header: { name: "content-length" } },
+      text_transformation: [{ priority: 0, type: "NONE" }],
+    });
+    const tooLarge = new RegExp(match.regex_string);
+    expect(["16384", "8193", "0", "016384"].map((v) => tooLarge.test(v))).toEqual([false, false, false, false]);
+    expect(["16385", "100000", "016385", " 16385 "].map((v) => tooLarge.test(v))).toEqual([true, true, true, true]);
+  });
+
+  it("when the apps' limit is within WAF's 8 KB, then the common set keeps its own size rule", () => {
+    const common = rulesOf({ ...WAF, maxBodyBytes: 8192 }).find((r) => r.name === "AWSManagedRulesCommonRuleSet")!;
+    expect(common.statement.managed_rule_group_statement!.rule_action_override).toBeUndefined();
+  });
+
+  it("when the mode is COUNT, then the body-size rule only counts", () => {
+    expect(rulesOf({ ...WAF, mode: "COUNT" }).find((r) => r.name === BODY_SIZE_RULE)!.action).toEqual({ count: {} });
+  });
+
+  it("when maxBodyBytes is not a positive integer, then the error names it", () => {
+    expect(constructError((s) => new WebAcl(s, "waf", { ...WAF, maxBodyBytes: 0 }))).toBe(
+      "WebAcl test/waf: maxBodyBytes must be an integer from 1 to 2147483648, got 0",
+    );
+  });
+});
+
+describe("decimalGreaterThanRegex", () => {
+  it("when run over every value around each limit, then it matches exactly the numbers above it", () => {
+    for (const limit of [0, 9, 10, 99, 8192, 16_384, 19_999, 10_485_760]) {
+      const re = new RegExp(decimalGreaterThanRegex(limit));
+      const probes = [
+        ...Array.from({ length: 2001 }, (_, i) => limit - 1000 + i),
+        ...[0, 1, 9, 10, 99, 100, limit * 10, limit * 10 + 1, 2 ** 31],
+      ].filter((n) => n >= 0);
+      const wrong = probes.filter((n) => re.test(String(n)) !== n > limit);
+      expect(wrong, `limit ${limit}`).toEqual([]);
+      expect(re.test(`00${limit + 1}`)).toBe(true);
+      expect(re.test(`00${limit}`)).toBe(false);
+    }
+  });
+
+  it("when the value is not a plain decimal, then it does not match (the app's own limit still applies)", () => {
+    const re = new RegExp(decimalGreaterThanRegex(16_384));
+    expect(["", "abc", "1e9", "-99999", "16385x", "0x5000"].filter((v) => re.test(v))).toEqual([]);
+  });
+
+  it("when written for WAF, then it has no capturing group and stays under WAF's 512 characters", () => {
+    const text = decimalGreaterThanRegex(10_485_760);
+    expect(text.length).toBeLessThanOrEqual(512);
+    expect(text.match(/\((?!\?:)/g)).toBeNull();
+  });
 });
 
 describe("ContainerRepository", () => {
@@ -148,7 +220,7 @@ describe("ContainerRepository", () => {
 
   it("when the name or image count is invalid, then the error names the prop", () => {
     expect(constructError((s) => new ContainerRepository(s, "repo", { name: "FC/App", kmsKeyArn: "arn:k" }))).toBe(
-      'ContainerRepository test/repo: name must be an ECR repository name such as "fc-dev/caller", got "FC/App"',
+      'ContainerRepository test/repo: name must be an ECR repository name such as "fc-dev/orders", got "FC/App"',
     );
     expect(
       constructError(

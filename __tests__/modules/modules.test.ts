@@ -118,7 +118,7 @@ describe("ServiceRole", () => {
           {
             test: "StringEquals",
             variable: "aws:SourceAccount",
-            values: ["${data.aws_caller_identity.aws_context_caller.account_id}"],
+            values: ["${data.aws_caller_identity.aws_context_identity.account_id}"],
           },
         ],
       }),
@@ -231,13 +231,74 @@ describe("SecureBucket", () => {
     ]);
   });
 
-  it("when encryption is KMS, then an explicit SSE-S3 upload (which would bypass the key) is denied", () => {
-    expect(statements(json, "logs_policy_document").find((s) => s.sid === "DenySseS3Uploads")).toMatchObject({
-      effect: "Deny",
-      actions: ["s3:PutObject"],
-      resources: ["${aws_s3_bucket.logs_bucket.arn}/*"],
-      condition: [{ test: "StringEquals", variable: "s3:x-amz-server-side-encryption", values: ["AES256"] }],
+  it("when encryption is KMS, then any upload naming another algorithm, no key, another key or SSE-C is denied, and one naming nothing is not", () => {
+    const sse = "s3:x-amz-server-side-encryption";
+    const sseKey = "s3:x-amz-server-side-encryption-aws-kms-key-id";
+    const denies = statements(json, "logs_policy_document").filter((s) => s.sid !== "DenyInsecureTransport");
+    for (const d of denies) {
+      expect(d).toMatchObject({
+        effect: "Deny",
+        actions: ["s3:PutObject"],
+        resources: ["${aws_s3_bucket.logs_bucket.arn}/*"],
+        principals: [{ type: "*", identifiers: ["*"] }],
+      });
+    }
+    expect(denies.map((d) => [d.sid, (d as Statement & { condition: unknown }).condition])).toEqual([
+      [
+        "DenyOtherEncryption",
+        [
+          { test: "Null", variable: sse, values: ["false"] },
+          { test: "StringNotEquals", variable: sse, values: ["aws:kms"] },
+        ],
+      ],
+      [
+        "DenyKmsWithoutThisKey",
+        [
+          { test: "Null", variable: sse, values: ["false"] },
+          { test: "Null", variable: sseKey, values: ["true"] },
+        ],
+      ],
+      [
+        "DenyOtherKmsKeys",
+        [
+          { test: "Null", variable: sseKey, values: ["false"] },
+          // The key by ARN or by id: both name this key; an alias would resolve in the requester's account.
+          { test: "StringNotEquals", variable: sseKey, values: ["arn:aws:kms:eu-west-1:123456789012:key/x", "x"] },
+        ],
+      ],
+      [
+        "DenyCustomerProvidedKeys",
+        [{ test: "Null", variable: "s3:x-amz-server-side-encryption-customer-algorithm", values: ["false"] }],
+      ],
+    ]);
+  });
+
+  it("when the key is known only at apply time, then its id comes from the ARN in Terraform", () => {
+    const deferred = synthModule((s) => {
+      const key = new KmsKey(s, "k", { alias: "fc-test-b", description: "b" });
+      new SecureBucket(s, "b", { bucketName: "fc-test-b", encryption: { type: "kms", kmsKeyArn: key.arn } });
     });
+    const other = statements(deferred, "b_policy_document").find((s) => s.sid === "DenyOtherKmsKeys") as Statement & {
+      condition: { values: string[] }[];
+    };
+    expect(other.condition[1]!.values).toEqual([
+      "${aws_kms_key.k_key.arn}",
+      '${element(split("/", aws_kms_key.k_key.arn), 1)}',
+    ]);
+  });
+
+  it("when the key is not a key ARN (an alias, an id), then it is refused with the prop and why", () => {
+    expect(
+      constructError(
+        (s) =>
+          new SecureBucket(s, "b", {
+            bucketName: "fc-test-b",
+            encryption: { type: "kms", kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:alias/logs" },
+          }),
+      ),
+    ).toBe(
+      'SecureBucket test/b: encryption.kmsKeyArn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>): the bucket policy names the key by ARN and id, and an alias would resolve in the requester\'s account, got "arn:aws:kms:eu-west-1:123456789012:alias/logs"',
+    );
   });
 
   it("when encryption is s3-managed (ALB access logs), then SSE-S3 is the default and no key is named", () => {

@@ -6,7 +6,9 @@ import { FAILURE_MODES } from "../../apps/shared/src/config";
 import devConfig from "../../config/dev";
 import prodConfig from "../../config/prod";
 import { ConfigError, parseEnvConfig } from "../../config/schema";
-import { ERROR_TYPES, errorTypePattern } from "../../modules/ops/error-types";
+import { ERROR_TYPES, errorTypePattern } from "../../apps/shared/src/error-types";
+import { hostSources } from "../../modules/lib/fis-sources";
+import { synthesizedEnvironment } from "../helpers/synth-once";
 import { dataOf, resourcesOf, synthApp, type TfJson } from "../helpers/terraform";
 
 type Block = Record<string, unknown>;
@@ -16,9 +18,9 @@ let dev: Record<string, TfJson>;
 let prod: Record<string, TfJson>;
 let prodFis: Record<string, TfJson>;
 
-beforeAll(() => {
-  dev = synthApp(loadConfig("dev")).stacks;
-  prod = synthApp(loadConfig("prod")).stacks;
+beforeAll(async () => {
+  dev = (await synthesizedEnvironment("dev")).stacks;
+  prod = (await synthesizedEnvironment("prod")).stacks;
   prodFis = synthApp(parseEnvConfig("prod", { ...prodConfig, fis: { enabled: true } })).stacks;
 });
 
@@ -142,7 +144,7 @@ describe("ops stack: alarms", () => {
   });
 });
 
-/** errorType values the apps' source writes, read from the source (see modules/ops/error-types.ts). */
+/** errorType values the apps' source writes, read from the source (see apps/shared/src/error-types.ts). */
 function errorTypesInSource(): Set<string> {
   const files: string[] = [];
   const walk = (dir: string) => {
@@ -274,8 +276,45 @@ describe("ops stack: dashboard", () => {
   });
 
   it("when config turns the dashboard off, then there is none", () => {
-    const { stacks } = synthApp(parseEnvConfig("dev", { ...devConfig, ops: { ...devConfig.ops, dashboard: false } }));
-    expect(resourcesOf(stacks.ops!, "aws_cloudwatch_dashboard")).toEqual({});
+    expect(resourcesOf(internalOnly.ops!, "aws_cloudwatch_dashboard")).toEqual({});
+  });
+});
+
+/** dev with no ALB (every service internal) and no dashboard. */
+let internalOnly: Record<string, TfJson>;
+beforeAll(() => {
+  const raw = structuredClone(devConfig) as unknown as Record<string, Record<string, unknown>>;
+  const platform = raw.platform as Record<string, unknown>;
+  delete platform.loadBalancer;
+  delete platform.waf;
+  const caller = (raw.services as Record<string, Record<string, unknown>>).caller!;
+  caller.exposure = "internal";
+  delete caller.loadBalancer;
+  delete (raw as Record<string, unknown>).demoRoutes;
+  raw.ops = { ...raw.ops, dashboard: false };
+  internalOnly = synthApp(parseEnvConfig("dev", raw)).stacks;
+});
+
+describe("ops stack: an environment without an ALB", () => {
+  it("when no service is public, then there is no ALB, no ALB alarm, and a composite of the services' 5xx alarms stops every experiment", () => {
+    expect(resourcesOf(internalOnly.platform!, "aws_lb")).toEqual({});
+    expect(Object.keys(alarmsOf(internalOnly.ops!)).filter((n) => n.includes("alb"))).toEqual([]);
+    const composite = resourcesOf(internalOnly.ops!, "aws_cloudwatch_composite_alarm").alarms_services_5xx!;
+    const parts = String(composite.alarm_rule).split(" OR ");
+    expect(parts.map((p) => resolveRemote(internalOnly, /^ALARM\("(.+)"\)$/.exec(p)![1]).value)).toEqual([
+      "${aws_cloudwatch_metric_alarm.caller_target_5xx.alarm_name}",
+      "${aws_cloudwatch_metric_alarm.responder_target_5xx.alarm_name}",
+    ]);
+    const templates = Object.values(resourcesOf(internalOnly.ops!, "aws_fis_experiment_template"));
+    expect(templates.length).toBeGreaterThan(0);
+    for (const t of templates) {
+      expect(t.stop_condition).toEqual([
+        { source: "aws:cloudwatch:alarm", value: "${aws_cloudwatch_composite_alarm.alarms_services_5xx.arn}" },
+      ]);
+    }
+    expect(internalOnly.ops!.output!.stopAlarmName!.value).toBe(
+      "${aws_cloudwatch_composite_alarm.alarms_services_5xx.alarm_name}",
+    );
   });
 });
 
@@ -293,10 +332,12 @@ describe("ops stack: FIS experiment templates", () => {
     expect(JSON.stringify(prod.ops!.data ?? {})).not.toContain("fis.amazonaws.com");
   });
 
-  it("when FIS is on, then the templates use the documented action ids and target types; the cache one only with Multi-AZ", () => {
+  it("when FIS is on, then each service has stop-tasks and CPU stress, each connectsTo edge latency and blackhole, with the documented action ids and target types; the cache one only with Multi-AZ", () => {
     const expected = {
+      "stop-caller-tasks": ["aws:ecs:stop-task", "aws:ecs:task", "Tasks"],
       "stop-responder-tasks": ["aws:ecs:stop-task", "aws:ecs:task", "Tasks"],
       "caller-cpu-stress": ["aws:ecs:task-cpu-stress", "aws:ecs:task", "Tasks"],
+      "responder-cpu-stress": ["aws:ecs:task-cpu-stress", "aws:ecs:task", "Tasks"],
       "caller-responder-latency": ["aws:ecs:task-network-latency", "aws:ecs:task", "Tasks"],
       "caller-responder-blackhole": ["aws:ecs:task-network-blackhole-port", "aws:ecs:task", "Tasks"],
       "aurora-failover": ["aws:rds:failover-db-cluster", "aws:rds:cluster", "Clusters"],
@@ -345,17 +386,27 @@ describe("ops stack: FIS experiment templates", () => {
       "${aws_ecs_service.caller_service.name}",
     );
     expect(param("caller-cpu-stress")).toEqual({ duration: "PT5M", percent: "80" });
+    // The private subnets' host addresses: not the public subnets (ALB), not the resolver at 10.20.0.2.
     expect(param("caller-responder-latency")).toMatchObject({
       delayMilliseconds: "500",
-      sources: "10.20.0.0/16",
+      sources: hostSources(["10.20.0.0/20", "10.20.16.0/20"]),
       useEcsFaultInjectionEndpoints: "true",
     });
+    expect(String(param("caller-responder-latency").sources).split(",")).toEqual(
+      expect.arrayContaining(["10.20.0.4/30", "10.20.8.0/21", "10.20.16.4/30", "10.20.24.0/21"]),
+    );
+    // The target's port (the responder's 8081), never the caller's own 8080 (its health check and ingress).
     expect(param("caller-responder-blackhole")).toMatchObject({
-      port: "8080",
+      port: "8081",
       protocol: "tcp",
       trafficType: "egress",
       useEcsFaultInjectionEndpoints: "true",
     });
+    expect(param("caller-responder-blackhole").port).toBe(String(loadConfig("dev").services.responder!.port));
+    expect(param("caller-responder-blackhole").port).not.toBe(String(loadConfig("dev").services.caller!.port));
+    expect(resolveRemote(dev, (target("caller-responder-blackhole").parameters as Block).service).value).toBe(
+      "${aws_ecs_service.caller_service.name}",
+    );
   });
 
   it("when a template's role is read, then FIS assumes it for this account only and it may do only its action's calls, on scoped resources", () => {
@@ -371,12 +422,14 @@ describe("ops stack: FIS experiment templates", () => {
         actions: ["rds:FailoverDBCluster", "rds:DescribeDBClusters"],
         resources: [expect.stringMatching(REMOTE)],
       }),
+      expect.objectContaining({ actions: ["tag:GetResources"], resources: ["*"] }),
     ]);
     const stop = policy("stop-responder-tasks");
     expect(stop.flatMap((s) => s.actions as string[]).sort()).toEqual([
       "ecs:DescribeTasks",
       "ecs:ListTasks",
       "ecs:StopTask",
+      "tag:GetResources",
     ]);
     const stopTask = stop.find((s) => (s.actions as string[]).includes("ecs:StopTask"))!;
     expect((stopTask.resources as string[])[0]).toMatch(

@@ -106,6 +106,19 @@ describe("plan:summary", () => {
     expect(summary(fixture("prod-data")).code).toBe(0);
   });
 
+  it("when --red-flags is set, then it prints each flag as a plain line naming its stack, and the exit code follows", () => {
+    const flagged = summary("--red-flags", "--fail-on-destroy", fixture("prod-data"));
+    expect(flagged.code).toBe(1);
+    expect(flagged.text).toMatch(/^\d+ red flags:\n/);
+    expect(flagged.text).toContain(
+      "  - prod-data: replace of stateful Aurora cluster aws_rds_cluster.aurora_cluster (forced by engine)\n",
+    );
+    expect(flagged.text).not.toContain("**");
+    expect(flagged.text).not.toContain("## prod-data");
+    const clean = summary("--red-flags", "--fail-on-destroy", fixture("prod-platform"));
+    expect(clean).toEqual({ code: 0, text: "No red flags.\n" });
+  });
+
   it("when input is not a plan, then it fails naming the file", () => {
     const dir = mkdtempSync(join(tmpdir(), "fc-plan-"));
     writeFileSync(join(dir, "state.json"), JSON.stringify({ version: 4, resources: [] }));
@@ -115,7 +128,7 @@ describe("plan:summary", () => {
     );
     expect(() => summary(join(dir, "broken.json"))).toThrow(/broken\.json: cannot read a JSON plan/);
     expect(() => summary("--strict", fixture("prod-data"))).toThrow(
-      "unknown option --strict; allowed: --fail-on-destroy",
+      "unknown option --strict; allowed: --fail-on-destroy, --red-flags",
     );
   });
 

@@ -1,7 +1,10 @@
 // Hand-built stack JSON for every rule: a deliberately bad resource the rule must catch, and a
 // good one it must pass (and count as checked). Shapes follow what CDKTF synthesizes.
 import { loadConfig } from "../../config";
-import { Environment, type Block, type StackJson } from "./tf";
+import { decimalGreaterThanRegex } from "../../modules/lib/decimal-regex";
+import { hostSources } from "../../modules/lib/fis-sources";
+import { planSubnets } from "../../modules/lib/subnet-plan";
+import { Environment, type Block, type StackJson } from "../../scripts/policy/tf";
 
 export interface Fixture {
   readonly stacks: Record<string, StackJson>;
@@ -57,6 +60,8 @@ const collector: Block = {
   user: "10001:10001",
   logConfiguration: { logDriver: "awslogs" },
 };
+const COLLECTOR_XRAY = "receivers:\n  otlp:\nexporters:\n  awsxray:\n    region: eu-west-1\n";
+const COLLECTOR_WITH_FILE = `${COLLECTOR_XRAY}  file:\n    path: /var/otel/traces.json\nextensions:\n  file_storage/queue:\n`;
 const sidecarService: Resources = {
   aws_security_group: { tasks: { description: "tasks", name: "tasks" } },
   aws_ecs_service: {
@@ -131,6 +136,26 @@ const db = (over: Block, env: "dev" | "prod" = "dev"): Fixture => ({
   env,
 });
 
+/** A prod cluster with a writer (tier 0) and a reader whose AZ is `readerAz`. */
+const auroraPair = (readerAz: string | undefined): Fixture => ({
+  stacks: {
+    data: {
+      resource: {
+        aws_rds_cluster: { aurora: goodDb },
+        aws_rds_cluster_instance: {
+          reader_0: { cluster_identifier: "${aws_rds_cluster.aurora.id}", promotion_tier: 0 },
+          reader_1: {
+            cluster_identifier: "${aws_rds_cluster.aurora.id}",
+            promotion_tier: 1,
+            ...(readerAz ? { availability_zone: readerAz } : {}),
+          },
+        },
+      },
+    },
+  },
+  env: "prod",
+});
+
 const bucketParts = (b: string): Resources => ({
   aws_s3_bucket_public_access_block: {
     [b]: {
@@ -182,6 +207,111 @@ const tlsOnly = (b: string): Resources => ({
     },
   },
 });
+/** TLS-only plus the four denies SecureBucket writes so that only the bucket's key is used. */
+const ownKeyOnly = (b: string): Resources => {
+  const deny = (sid: string, condition: Block[]) => ({
+    sid,
+    effect: "Deny",
+    actions: ["s3:PutObject"],
+    resources: [`\${aws_s3_bucket.${b}.arn}/*`],
+    principals: [{ type: "*", identifiers: ["*"] }],
+    condition,
+  });
+  const sse = "s3:x-amz-server-side-encryption";
+  const sseKey = "s3:x-amz-server-side-encryption-aws-kms-key-id";
+  const statement = [
+    ...(tlsOnly(b).aws_iam_policy_document![b]!.statement as Block[]),
+    deny("DenyOtherEncryption", [
+      { test: "Null", variable: sse, values: ["false"] },
+      { test: "StringNotEquals", variable: sse, values: ["aws:kms"] },
+    ]),
+    deny("DenyKmsWithoutThisKey", [
+      { test: "Null", variable: sse, values: ["false"] },
+      { test: "Null", variable: sseKey, values: ["true"] },
+    ]),
+    deny("DenyOtherKmsKeys", [
+      { test: "Null", variable: sseKey, values: ["false"] },
+      { test: "StringNotEquals", variable: sseKey, values: ["${aws_kms_key.k.arn}"] },
+    ]),
+    deny("DenyCustomerProvidedKeys", [
+      { test: "Null", variable: "s3:x-amz-server-side-encryption-customer-algorithm", values: ["false"] },
+    ]),
+  ];
+  return { aws_iam_policy_document: { [b]: { statement } } };
+};
+/** A BLOCK-mode web ACL with AWS's common rule set, as WebAcl writes it. */
+const webAcl = (commonOverride: Block[] | undefined, extraRules: Block[]): Fixture =>
+  one({
+    aws_wafv2_web_acl: {
+      acl: {
+        scope: "REGIONAL",
+        rule: [
+          {
+            name: "AWSManagedRulesCommonRuleSet",
+            priority: 1,
+            override_action: { none: {} },
+            statement: {
+              managed_rule_group_statement: {
+                name: "AWSManagedRulesCommonRuleSet",
+                vendor_name: "AWS",
+                ...(commonOverride ? { rule_action_override: commonOverride } : {}),
+              },
+            },
+          },
+          ...extraRules,
+        ],
+      },
+    },
+  });
+const contentLengthRule = (limit: number): Block => ({
+  name: "body-over-app-limit",
+  priority: 2,
+  action: { block: {} },
+  statement: {
+    regex_match_statement: {
+      regex_string: decimalGreaterThanRegex(limit),
+      field_to_match: { single_header: { name: "content-length" } },
+      text_transformation: [{ priority: 0, type: "NONE" }],
+    },
+  },
+});
+/** A FIS template running `actionId` with `parameters`, its role granted `actions`. */
+const fisTemplate = (actionId: string, actions: string[], parameters: Block[] = []): Fixture =>
+  one(
+    {
+      aws_iam_role: { fis: { name: "fc-dev-fis-x", assume_role_policy: "{}" } },
+      aws_iam_role_policy: {
+        fis: { role: "${aws_iam_role.fis.name}", policy: "${data.aws_iam_policy_document.fis.json}" },
+      },
+      aws_fis_experiment_template: {
+        x: {
+          description: "x",
+          role_arn: "${aws_iam_role.fis.arn}",
+          action: [{ name: "x", action_id: actionId, parameter: parameters, target: { key: "Tasks", value: "Tasks" } }],
+        },
+      },
+    },
+    { aws_iam_policy_document: { fis: { statement: [{ actions, resources: ["*"] }] } } },
+  );
+const devPrivateSubnets = planSubnets(loadConfig("dev").network).privateSubnetCidrs;
+const dashboard = (stat: string): Fixture =>
+  one({
+    aws_cloudwatch_dashboard: {
+      d: {
+        dashboard_name: "x",
+        dashboard_body: JSON.stringify({
+          widgets: [
+            {
+              type: "metric",
+              properties: {
+                metrics: [["AWS/ECS", "TargetResponseTime", "TargetDiscoveryName", "responder", { stat }]],
+              },
+            },
+          ],
+        }),
+      },
+    },
+  });
 /** A bucket with all its companions except `without`. */
 const bucket = (without?: string, over: Resources = {}): Fixture => {
   const parts = bucketParts("b");
@@ -446,6 +576,10 @@ export const CASES: Readonly<Record<string, RuleCase>> = {
     }),
   },
   "CTR-06": { bad: container({ logConfiguration: undefined }), good: container({}) },
+  "CTR-07": {
+    bad: one(task([{ ...collector, environment: [{ name: "AOT_CONFIG_CONTENT", value: COLLECTOR_WITH_FILE }] }])),
+    good: one(task([{ ...collector, environment: [{ name: "AOT_CONFIG_CONTENT", value: COLLECTOR_XRAY }] }])),
+  },
   "TASK-01": {
     bad: one(task([goodContainer], { task_role_arn: "${aws_iam_role.exec.arn}" })),
     good: one(task([goodContainer])),
@@ -495,6 +629,13 @@ export const CASES: Readonly<Record<string, RuleCase>> = {
   "EC-05": { bad: rg({ snapshot_retention_limit: 0 }), good: rg({}) },
   "EC-06": { bad: rg({ auto_minor_version_upgrade: "false" }), good: rg({ auto_minor_version_upgrade: "true" }) },
   "EC-07": { bad: rg({ subnet_group_name: undefined }), good: rg({}) },
+  "EC-08": {
+    bad: rg({ engine_version: "8.0", auto_minor_version_upgrade: "true" }, "prod"),
+    good: rg(
+      { engine_version: "8.0", auto_minor_version_upgrade: "true", lifecycle: { prevent_destroy: true } },
+      "prod",
+    ),
+  },
   "RDS-01": { bad: db({ storage_encrypted: false }), good: db({}) },
   "RDS-02": { bad: db({ iam_database_authentication_enabled: false }), good: db({}) },
   "RDS-03": { bad: db({ backup_retention_period: 1 }), good: db({}) },
@@ -504,6 +645,12 @@ export const CASES: Readonly<Record<string, RuleCase>> = {
     good: one({ aws_rds_cluster_instance: { i: { publicly_accessible: false } } }),
   },
   "RDS-06": { bad: db({ enabled_cloudwatch_logs_exports: ["error"] }), good: db({}) },
+  "RDS-07": {
+    bad: auroraPair(undefined),
+    good: auroraPair(
+      '${element(sort(setsubtract(["eu-west-1a", "eu-west-1b"], [aws_rds_cluster_instance.reader_0.availability_zone])), 0)}',
+    ),
+  },
   "FH-01": {
     bad: one({
       aws_kinesis_firehose_delivery_stream: {
@@ -536,6 +683,11 @@ export const CASES: Readonly<Record<string, RuleCase>> = {
   "S3-04": { bad: bucket("aws_s3_bucket_policy"), good: bucket() },
   "S3-05": { bad: bucket("aws_s3_bucket_ownership_controls"), good: bucket() },
   "S3-06": { bad: bucket("aws_s3_bucket_lifecycle_configuration"), good: bucket() },
+  // TLS-only policy: SSE-S3, aws/s3 and foreign keys all pass; with the four denies only the key does.
+  "S3-07": {
+    bad: bucket(),
+    good: one({ aws_s3_bucket: { b: { bucket: "fc-dev-b" } }, ...bucketParts("b") }, ownKeyOnly("b")),
+  },
   "LOG-01": {
     bad: one({ aws_cloudwatch_log_group: { g: { name: "/x", kms_key_id: "${aws_kms_key.k.arn}" } } }),
     good: one({
@@ -634,6 +786,33 @@ export const CASES: Readonly<Record<string, RuleCase>> = {
       },
     }),
   },
+  "IAM-07": {
+    // The classic mistake: a subject wildcard that admits every branch, tag and pull request.
+    bad: role([
+      {
+        actions: ["sts:AssumeRoleWithWebIdentity"],
+        principals: [{ type: "Federated", identifiers: ["${aws_iam_openid_connect_provider.github.arn}"] }],
+        condition: [
+          { test: "StringEquals", variable: "token.actions.githubusercontent.com:aud", values: ["sts.amazonaws.com"] },
+          { test: "StringLike", variable: "token.actions.githubusercontent.com:sub", values: ["repo:org/repo:*"] },
+        ],
+      },
+    ]),
+    good: role([
+      {
+        actions: ["sts:AssumeRoleWithWebIdentity"],
+        principals: [{ type: "Federated", identifiers: ["${aws_iam_openid_connect_provider.github.arn}"] }],
+        condition: [
+          { test: "StringEquals", variable: "token.actions.githubusercontent.com:aud", values: ["sts.amazonaws.com"] },
+          {
+            test: "StringEquals",
+            variable: "token.actions.githubusercontent.com:sub",
+            values: ["repo:org/repo:environment:prod"],
+          },
+        ],
+      },
+    ]),
+  },
   "KMS-01": {
     bad: keyPolicy([], { enable_key_rotation: false }),
     good: keyPolicy([]),
@@ -704,6 +883,26 @@ export const CASES: Readonly<Record<string, RuleCase>> = {
     bad: { ...one(task([goodContainer], { enable_fault_injection: true })), config: { fis: { enabled: false } } },
     good: { ...one(task([goodContainer], { enable_fault_injection: true })), config: { fis: { enabled: true } } },
   },
+  "X-09": {
+    // The group's own 8 KB size rule blocks; no rule at the apps' 16 KiB.
+    bad: webAcl(undefined, []),
+    good: webAcl([{ name: "SizeRestrictions_BODY", action_to_use: { count: {} } }], [contentLengthRule(16_384)]),
+  },
+  "X-10": {
+    // The Aurora failover role as it was: FIS also resolves the cluster through the tagging API.
+    bad: fisTemplate("aws:rds:failover-db-cluster", ["rds:FailoverDBCluster", "rds:DescribeDBClusters"]),
+    good: fisTemplate("aws:rds:failover-db-cluster", [
+      "rds:FailoverDBCluster",
+      "rds:DescribeDBClusters",
+      "tag:GetResources",
+    ]),
+  },
+  "X-11": {
+    // The whole VPC CIDR: replies to the ALB (public subnets) and DNS (VPC base + 2) are delayed too.
+    bad: fisTemplate("aws:ecs:task-network-latency", [], [{ key: "sources", value: "10.20.0.0/16" }]),
+    good: fisTemplate("aws:ecs:task-network-latency", [], [{ key: "sources", value: hostSources(devPrivateSubnets)! }]),
+  },
+  "X-12": { bad: dashboard("p95"), good: dashboard("Average") },
   "X-08": {
     // A collector that publishes 4318 while the task's group admits 4318 from the VPC.
     bad: one({

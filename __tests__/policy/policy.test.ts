@@ -2,19 +2,27 @@
 // npm test), and every rule proven able to fail on a deliberately bad resource.
 import { beforeAll, describe, expect, it } from "vitest";
 import { CASES, environmentOf } from "./cases";
-import { hclToJson, parseContainerDefinitions } from "./containers";
-import { describeViolation, runPolicy, runRule, synthAllEnvironments, type PolicyReport } from "./engine";
-import { EXCEPTIONS } from "./exceptions";
-import { parsePolicy } from "./iam";
-import { RULES, ruleById } from "./rules";
+import { hclToJson, parseContainerDefinitions } from "../../scripts/policy/containers";
+import { describeViolation, runPolicy, runRule, type PolicyReport } from "../../scripts/policy/engine";
+import { EXCEPTIONS } from "../../scripts/policy/exceptions";
+import { parsePolicy } from "../../scripts/policy/iam";
+import { RULES, ruleById } from "../../scripts/policy/rules";
 import { SSM_AGENT_CONTAINER_NAME, SSM_AGENT_IMAGE } from "../../modules/ecs-service/sidecars";
-import { Environment } from "./tf";
+import { Environment } from "../../scripts/policy/tf";
+import { ENVIRONMENTS, loadConfig } from "../../config";
+import { synthesizedEnvironment, type SharedEnvironment } from "../helpers/synth-once";
 
 let report: PolicyReport;
 let envs: Environment[];
 
-beforeAll(() => {
-  envs = synthAllEnvironments();
+beforeAll(async () => {
+  // The same stacks `npm run policy` checks (engine.synthAllEnvironments), from this run's shared synth.
+  envs = await Promise.all(
+    (Object.keys(ENVIRONMENTS) as SharedEnvironment[]).map(async (name) => {
+      const { stacks } = await synthesizedEnvironment(name);
+      return new Environment(name, loadConfig(name), stacks);
+    }),
+  );
   report = runPolicy(envs);
 });
 
@@ -46,6 +54,14 @@ describe("policy gate on the synthesized stacks", () => {
       "IAM-04",
       "S3-04",
       "SNS-01",
+      "S3-07",
+      "RDS-07",
+      "EC-08",
+      "X-09",
+      "X-10",
+      "X-11",
+      "X-12",
+      "CTR-07",
     ]) {
       expect(checked(id), id).toBeGreaterThan(0);
     }
@@ -53,8 +69,26 @@ describe("policy gate on the synthesized stacks", () => {
 
   it("when the account-root kms:* statement is found, then the exception covers it and nothing else", () => {
     const iam02 = report.rules.find((r) => r.rule.id === "IAM-02")!;
-    expect(iam02.excepted.length).toBeGreaterThan(0);
-    expect(new Set(iam02.excepted.map((e) => e.violation.detail))).toEqual(new Set(["AccountAdministers"]));
+    const onKeys = iam02.excepted.filter((e) => e.violation.resource.type === "aws_kms_key");
+    expect(onKeys.length).toBeGreaterThan(0);
+    expect(new Set(onKeys.map((e) => e.violation.detail))).toEqual(new Set(["AccountAdministers"]));
+    // The only other IAM-02 exceptions: the CI deploy role's service-wide statements, nothing else.
+    const others = iam02.excepted.filter((e) => e.violation.resource.type !== "aws_kms_key");
+    expect(new Set(others.map((e) => `${e.violation.stack}/${e.violation.detail}`))).toEqual(
+      new Set([
+        "ci-identity/ManageStackServices",
+        "ci-identity/ManageGlobalDnsRecords",
+        "ci-identity/ManageStackBuckets",
+      ]),
+    );
+  });
+
+  it("when the CI identity is checked, then both roles' trusts pass the OIDC rule and their policies the IAM rules", () => {
+    const iam07 = report.rules.find((r) => r.rule.id === "IAM-07")!;
+    // Two roles (plan, deploy) in each of dev and prod.
+    expect(iam07.resourcesChecked).toBe(4);
+    expect(iam07.violations).toEqual([]);
+    expect(envs.every((e) => e.stackNames.includes("ci-identity"))).toBe(true);
   });
 });
 
@@ -106,6 +140,20 @@ describe("cross-resource details", () => {
   it("when an app container lowers KEEP_ALIVE_TIMEOUT_MS below the ALB idle timeout, then X-01 fails across stacks", () => {
     const env = lbWith([{ name: "caller", environment: [{ name: "KEEP_ALIVE_TIMEOUT_MS", value: "30000" }] }]);
     expect(runRule(rule("X-01"), [env], []).violations[0]!.problem).toMatch(/idle_timeout 60 s is not below .* 30 s/);
+  });
+
+  it("when an app raises BODY_LIMIT_BYTES above the WAF's Content-Length rule, then X-09 fails naming the new limit", () => {
+    const good = CASES["X-09"]!.good;
+    const app = [{ name: "caller", environment: [{ name: "BODY_LIMIT_BYTES", value: "65536" }] }];
+    const env = environmentOf({
+      stacks: {
+        ...good.stacks,
+        apps: { resource: { aws_ecs_task_definition: { caller: { container_definitions: JSON.stringify(app) } } } },
+      },
+    });
+    expect(runRule(rule("X-09"), [env], []).violations.map((v) => v.problem)).toEqual([
+      "rule body-over-app-limit blocks a Content-Length of 65536, which the apps accept; no rule matches a Content-Length above the apps' limit (65536 bytes)",
+    ]);
   });
 
   it("when the ALB admits the world on 8080, then SG-01 fails even on the ALB's group", () => {

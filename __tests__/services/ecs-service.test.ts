@@ -1,7 +1,10 @@
 import { Testing, TerraformStack } from "cdktn";
+import { Construct } from "constructs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { KmsKey } from "../../modules/kms-key";
 import { EcsService, type EcsServiceProps } from "../../modules/ecs-service";
+import { ServiceTaskDefinition } from "../../modules/ecs-service/task-definition";
+import { ServiceRole } from "../../modules/service-role";
 import { dataOf, onlyResource, resourcesOf, synthModule, type TfJson } from "../helpers/terraform";
 
 /** Props of a load-balanced service on Spot, as the services stack builds them (literal ARNs). */
@@ -13,11 +16,11 @@ function props(key: KmsKey, overrides: Partial<EcsServiceProps> = {}): EcsServic
     clusterName: "fc-t",
     vpcId: "vpc-1",
     subnetIds: ["subnet-a", "subnet-b"],
-    repository: {
-      url: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/fc-t/caller",
-      arn: "arn:aws:ecr:eu-west-1:123456789012:repository/fc-t/caller",
+    image: {
+      repositoryUrl: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/fc-t/caller",
+      repositoryArn: "arn:aws:ecr:eu-west-1:123456789012:repository/fc-t/caller",
+      tag: "1.2.3",
     },
-    imageTag: "1.2.3",
     cpu: 256,
     memoryMiB: 512,
     cpuArchitecture: "ARM64",
@@ -31,11 +34,7 @@ function props(key: KmsKey, overrides: Partial<EcsServiceProps> = {}): EcsServic
     },
     stopTimeoutSec: 30,
     desiredCount: 2,
-    minCount: 1,
-    maxCount: 4,
-    cpuTargetPercent: 60,
-    scaleOutCooldownSec: 60,
-    scaleInCooldownSec: 300,
+    scaling: { minCount: 1, maxCount: 4, cpuTargetPercent: 60, scaleOutCooldownSec: 60, scaleInCooldownSec: 300 },
     capacityProviderStrategy: [
       { capacityProvider: "FARGATE", weight: 1, base: 1 },
       { capacityProvider: "FARGATE_SPOT", weight: 3 },
@@ -70,11 +69,11 @@ function props(key: KmsKey, overrides: Partial<EcsServiceProps> = {}): EcsServic
     },
     logKmsKey: key,
     logRetentionDays: 14,
-    failureModeParameterName: "/fc-t/caller/failure-mode",
+    faultInjection: { failureModeParameterName: "/fc-t/caller/failure-mode" },
     enableExecuteCommand: false,
     waitForSteadyState: true,
     alarmTopicArn: "arn:aws:sns:eu-west-1:123456789012:fc-t-alarms",
-    alarmThresholds: { target5xxPerMinute: 10, p95LatencyMs: 800 },
+    alarmThresholds: { target5xxPerMinute: 10, latencyMs: 800 },
     ...overrides,
   };
 }
@@ -289,7 +288,7 @@ describe("EcsService validation names the field", () => {
         deployment: { strategy: "CANARY", bakeTimeMinutes: 5, canary: { percent: 0, bakeTimeMinutes: 1 } },
       }),
     ).toBe(
-      "EcsService test/svc: deployment.canary.percent must be a multiple of 0.1 from 0.1 to 100 (ECS CanaryConfiguration), got 0",
+      "FargateService test/svc/service: deployment.canary.percent must be a multiple of 0.1 from 0.1 to 100 (ECS CanaryConfiguration), got 0",
     );
   });
 
@@ -301,12 +300,14 @@ describe("EcsService validation names the field", () => {
           { capacityProvider: "FARGATE_SPOT", weight: 1, base: 1 },
         ],
       }),
-    ).toMatch(/^EcsService test\/svc: capacityProviderStrategy must be a strategy where only one provider sets base/);
+    ).toMatch(
+      /^FargateService test\/svc\/service: capacityProviderStrategy must be a strategy where only one provider sets base/,
+    );
   });
 
   it("when stopTimeout is above 120, then it is refused", () => {
     expect(constructError({ stopTimeoutSec: 121 })).toBe(
-      "EcsService test/svc: stopTimeoutSec must be an integer from 2 to 120, got 121",
+      "ServiceTaskDefinition test/svc/task-definition: stopTimeoutSec must be an integer from 2 to 120, got 121",
     );
   });
 
@@ -333,18 +334,18 @@ describe("EcsService validation names the field", () => {
           serviceConnect: { ...base.serviceConnect, tls: { privateCaArn: "", kmsKeyArn: "k" } },
         }),
     ).toThrow(
-      'EcsService test/svc: serviceConnect.tls.privateCaArn must be an AWS Private CA ARN (Service Connect TLS needs one), got ""',
+      'FargateService test/svc/service: serviceConnect.tls.privateCaArn must be an AWS Private CA ARN (Service Connect TLS needs one), got ""',
     );
   });
 
   it("when the strategy is unknown, then it is refused", () => {
     expect(constructError({ deployment: { strategy: "ROLLING" as never, bakeTimeMinutes: 5 } })).toBe(
-      'EcsService test/svc: deployment.strategy must be one of "BLUE_GREEN", "CANARY", "LINEAR", got "ROLLING"',
+      'FargateService test/svc/service: deployment.strategy must be one of "BLUE_GREEN", "CANARY", "LINEAR", got "ROLLING"',
     );
   });
 });
 
-describe("EcsService review fixes", () => {
+describe("EcsService roles, dependencies and internal services", () => {
   let lb: TfJson;
   let internal: TfJson;
   beforeAll(() => {
@@ -386,5 +387,116 @@ describe("EcsService review fixes", () => {
     ]);
     expect(onlyResource(internal, "aws_ecs_service").load_balancer).toBeUndefined();
     expect(onlyResource(internal, "aws_ecs_service").lifecycle).toEqual({ ignore_changes: ["desired_count"] });
+  });
+});
+
+describe("EcsService composition: grants, connections and the parts on their own", () => {
+  let json: TfJson;
+  beforeAll(() => {
+    json = synthModule((s) => {
+      const key = new KmsKey(s, "key", { alias: "k", description: "k" });
+      const caller = new EcsService(s, "caller", props(key));
+      const responder = new EcsService(s, "responder", {
+        ...props(key),
+        name: "responder",
+        containerPort: 8081,
+        loadBalancer: undefined,
+        serviceConnect: { namespaceArn: "arn:aws:servicediscovery:eu-west-1:123456789012:namespace/ns-1" },
+        deployment: undefined,
+        faultInjection: { failureModeParameterName: "/fc-t/responder/failure-mode", fis: true },
+      });
+      caller.connections.allowTo(responder, 8081, "Service Connect");
+      // Its id stays out of addresses (as inside EcsService): the enclosing construct names them.
+      new ServiceTaskDefinition(new Construct(s, "minimal"), "task-definition", {
+        name: "minimal",
+        namePrefix: "fc-t",
+        image: { repositoryUrl: "public.ecr.aws/nginx/nginx", tag: "1.27" },
+        containerPort: 9000,
+        logKmsKey: key,
+      });
+    });
+  });
+
+  const service = (name: string) => resourcesOf(json, "aws_ecs_service")[`${name}_service`]!;
+
+  it("when a lifecycle hook is configured, then the ECS service waits for the hook role and its policy, as for every task grant", () => {
+    expect(service("caller").depends_on).toEqual(
+      expect.arrayContaining([
+        "aws_iam_role.caller_lifecycle_hook_role_role",
+        "aws_iam_role_policy.caller_lifecycle_hook_role_policy",
+        "aws_iam_role_policy.caller_execution_role_policy",
+        "aws_iam_role_policy.caller_task_role_policy",
+        "aws_iam_role.caller_service_connect_tls_role_role",
+      ]),
+    );
+    expect(service("responder").depends_on).toEqual(
+      expect.arrayContaining([
+        "aws_iam_role_policy.responder_task_role_policy",
+        "aws_iam_role_policy.responder_ssm_managed_instance_role_policy",
+      ]),
+    );
+    expect(service("responder").depends_on).not.toContain("aws_iam_role_policy.caller_task_role_policy");
+  });
+
+  it("when one service is allowed to another, then one call writes the caller's egress and the target's ingress on the target's port", () => {
+    const egress = resourcesOf(json, "aws_vpc_security_group_egress_rule").caller_sg_egress_app_to_responder;
+    const ingress = resourcesOf(json, "aws_vpc_security_group_ingress_rule").responder_sg_ingress_app_from_caller;
+    expect(egress).toMatchObject({
+      security_group_id: "${aws_security_group.caller_sg_sg.id}",
+      referenced_security_group_id: "${aws_security_group.responder_sg_sg.id}",
+      ip_protocol: "tcp",
+      from_port: 8081,
+      to_port: 8081,
+    });
+    expect(ingress).toMatchObject({
+      security_group_id: "${aws_security_group.responder_sg_sg.id}",
+      referenced_security_group_id: "${aws_security_group.caller_sg_sg.id}",
+      from_port: 8081,
+      to_port: 8081,
+    });
+    expect(String(egress!.description)).toContain("responder");
+    expect(String(ingress!.description)).toContain("caller");
+  });
+
+  it("when a service has no load balancer, then nothing but its callers may reach it", () => {
+    const ingress = Object.keys(resourcesOf(json, "aws_vpc_security_group_ingress_rule")).filter((k) =>
+      k.startsWith("responder_"),
+    );
+    expect(ingress).toEqual(["responder_sg_ingress_app_from_caller"]);
+  });
+
+  it("when the Service Connect alias is left out, then the service's name and container port are its alias", () => {
+    const sc = service("responder").service_connect_configuration as { service: { client_alias: unknown }[] };
+    expect(sc.service[0]!.client_alias).toEqual({ dns_name: "responder", port: 8081 });
+  });
+
+  it("when a task definition gets only its required props, then the documented defaults apply and an external image needs no ECR grant", () => {
+    const td = resourcesOf(json, "aws_ecs_task_definition").minimal_task!;
+    expect(td).toMatchObject({ cpu: "256", memory: "512", runtime_platform: { cpu_architecture: "X86_64" } });
+    const [app] = JSON.parse(td.container_definitions as string) as Record<string, unknown>[];
+    expect(app).toMatchObject({ image: "public.ecr.aws/nginx/nginx:1.27", stopTimeout: 30 });
+    const exec = dataOf(json, "aws_iam_policy_document").minimal_execution_role_policy_document!.statement as {
+      sid: string;
+    }[];
+    expect(exec.map((st) => st.sid)).toEqual(["WriteLogs"]);
+  });
+});
+
+describe("Connections and grants", () => {
+  it("when a service is allowed to itself, then it is refused", () => {
+    const stack = new TerraformStack(Testing.app(), "test");
+    const key = new KmsKey(stack, "key", { alias: "k", description: "k" });
+    const svc = new EcsService(stack, "svc", props(key, { loadBalancer: undefined }));
+    expect(() => svc.connections.allowTo(svc, 8080, "loop")).toThrow(
+      'SecurityGroup test/svc/service/sg: allowTo must be another service (a service reaches itself on loopback), got "caller"',
+    );
+  });
+
+  it("when a role is granted a statement, then the grant names the role and its policy to depend on", () => {
+    const stack = new TerraformStack(Testing.app(), "test");
+    const role = new ServiceRole(stack, "role", { name: "r", assumedBy: "ecs-tasks.amazonaws.com" });
+    const grant = role.addToPrincipalPolicy({ actions: ["s3:GetObject"], resources: ["arn:aws:s3:::b/*"] });
+    expect(grant.dependables).toEqual([role.role, role.dependables()[1]]);
+    expect(role.dependables()).toHaveLength(2);
   });
 });

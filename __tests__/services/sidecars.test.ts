@@ -2,7 +2,6 @@ import { TerraformStack, Testing } from "cdktn";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { OTLP_SIDECAR_ENDPOINT } from "../../apps/shared/src/tracing-settings";
-import { loadConfig } from "../../config";
 import devRaw from "../../config/dev";
 import prodRaw from "../../config/prod";
 import { parseEnvConfig } from "../../config/schema";
@@ -17,6 +16,7 @@ import {
   type LogRouterSettings,
 } from "../../modules/ecs-service";
 import { environmentReferences, readClassicConfig } from "../fluent-bit/classic-config";
+import { synthesizedEnvironment } from "../helpers/synth-once";
 import { dataOf, onlyResource, synthApp, synthModule, type TfJson } from "../helpers/terraform";
 
 type Container = Record<string, unknown> & {
@@ -47,7 +47,7 @@ const logRouter = (over: Partial<LogRouterSettings> = {}): LogRouterSettings => 
     deliveryStreamName: "fc-t-logs",
     grantPutRecords: (role) => {
       granted.push("grant");
-      role.addToPrincipalPolicy({
+      return role.addToPrincipalPolicy({
         sid: "PutLogRecords",
         actions: ["firehose:PutRecordBatch"],
         resources: ["arn:aws:firehose:eu-west-1:123456789012:deliverystream/fc-t-logs"],
@@ -66,38 +66,24 @@ function props(key: KmsKey, over: Partial<EcsServiceProps> = {}): EcsServiceProp
     clusterName: "fc-t",
     vpcId: "vpc-1",
     subnetIds: ["subnet-a"],
-    repository: {
-      url: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/fc-t/responder",
-      arn: "arn:aws:ecr:eu-west-1:123456789012:repository/fc-t/responder",
+    image: {
+      repositoryUrl: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/fc-t/responder",
+      repositoryArn: "arn:aws:ecr:eu-west-1:123456789012:repository/fc-t/responder",
+      tag: "1.0.0",
     },
-    imageTag: "1.0.0",
     cpu: 512,
     memoryMiB: 1024,
-    cpuArchitecture: "X86_64",
-    containerPort: 8080,
-    environment: { SERVICE_NAME: "responder", PORT: "8080" },
-    stopTimeoutSec: 30,
+    containerPort: 8081,
+    environment: { SERVICE_NAME: "responder", PORT: "8081" },
     desiredCount: 1,
-    minCount: 1,
-    maxCount: 2,
-    cpuTargetPercent: 60,
-    scaleOutCooldownSec: 60,
-    scaleInCooldownSec: 300,
+    scaling: { minCount: 1, maxCount: 2 },
     capacityProviderStrategy: [{ capacityProvider: "FARGATE", weight: 1 }],
     deployment: { strategy: "BLUE_GREEN", bakeTimeMinutes: 5 },
-    serviceConnect: {
-      namespaceArn: "arn:aws:servicediscovery:eu-west-1:123456789012:namespace/ns-1",
-      clientAlias: { dnsName: "responder", port: 8080 },
-      perRequestTimeoutSec: 15,
-      idleTimeoutSec: 120,
-    },
+    serviceConnect: { namespaceArn: "arn:aws:servicediscovery:eu-west-1:123456789012:namespace/ns-1" },
     logKmsKey: key,
     logRetentionDays: 14,
-    failureModeParameterName: "/fc-t/responder/failure-mode",
-    enableExecuteCommand: false,
-    waitForSteadyState: false,
+    faultInjection: { failureModeParameterName: "/fc-t/responder/failure-mode" },
     alarmTopicArn: "arn:aws:sns:eu-west-1:123456789012:fc-t-alarms",
-    alarmThresholds: { target5xxPerMinute: 10, p95LatencyMs: 800 },
     ...over,
   };
 }
@@ -112,7 +98,11 @@ describe("EcsService sidecars on (FireLens, ADOT collector, FIS)", () => {
   let json: TfJson;
   beforeAll(() => {
     granted.length = 0;
-    json = synth(() => ({ logRouter: logRouter(), tracing: true, faultInjection: true }));
+    json = synth(() => ({
+      logRouter: logRouter(),
+      tracing: { reservoirPerSecond: 2, fixedRate: 0.25 },
+      faultInjection: { failureModeParameterName: "/fc-t/responder/failure-mode", fis: true },
+    }));
   });
 
   it("when FireLens is on, then the router is essential, reads our config file, reserves memory and logs to KMS CloudWatch", () => {
@@ -190,23 +180,51 @@ describe("EcsService sidecars on (FireLens, ADOT collector, FIS)", () => {
     const config = parseYaml(envOf(collector).AOT_CONFIG_CONTENT!) as Record<string, Record<string, unknown>>;
     expect(config.receivers).toEqual({ otlp: { protocols: { http: { endpoint: "127.0.0.1:4318" } } } });
     expect(config.service).toMatchObject({
+      extensions: ["awsproxy"],
       telemetry: { metrics: { level: "none" } },
       pipelines: { traces: { receivers: ["otlp"], processors: ["memory_limiter", "batch"], exporters: ["awsxray"] } },
+    });
+    // The X-Ray sampling proxy listens on loopback only, on the port the X-Ray SDKs' samplers use.
+    expect(config.extensions).toEqual({
+      awsproxy: { endpoint: "127.0.0.1:2000", region: expect.stringMatching(/^\$\{data\.aws_region\./) },
     });
     const limiter = (config.processors as Record<string, { limit_mib: number }>).memory_limiter!;
     expect(limiter.limit_mib).toBeLessThan(128);
   });
 
-  it("when tracing is on, then the app gets the OTLP endpoint and its service name, and the task role exactly the X-Ray writes", () => {
+  it("when tracing is on, then the app gets the OTLP endpoint, its name, the sampling proxy and ratio, and the task role exactly the X-Ray writes and sampling reads", () => {
     expect(envOf(byName(json, "responder"))).toMatchObject({
       OTEL_EXPORTER_OTLP_ENDPOINT: OTLP_SIDECAR_ENDPOINT,
       OTEL_SERVICE_NAME: "fc-t-responder",
+      TRACES_SAMPLE_RATIO: "0.25",
+      XRAY_SAMPLING_ENDPOINT: "http://127.0.0.1:2000",
     });
     const task = Object.entries(dataOf(json, "aws_iam_policy_document")).find(([k]) => k.includes("task_role"))!;
     const xray = (task[1].statement as Statement[]).filter((s) => s.actions.some((a) => a.startsWith("xray:")));
     expect(xray).toEqual([
       { sid: "WriteTraces", actions: ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], resources: ["*"] },
+      {
+        sid: "ReadSamplingRules",
+        actions: ["xray:GetSamplingRules", "xray:GetSamplingStatisticSummaries", "xray:GetSamplingTargets"],
+        resources: ["*"],
+      },
     ]);
+  });
+
+  it("when tracing is on, then one X-Ray sampling rule matches the service's name with the configured reservoir and rate", () => {
+    expect(onlyResource(json, "aws_xray_sampling_rule")).toEqual({
+      rule_name: "fc-t-responder",
+      service_name: "fc-t-responder",
+      priority: 9000,
+      version: 1,
+      reservoir_size: 2,
+      fixed_rate: 0.25,
+      service_type: "*",
+      host: "*",
+      http_method: "*",
+      url_path: "*",
+      resource_arn: "*",
+    });
   });
 
   it("when FIS is on, then the task definition enables fault injection with a task PID namespace and the SSM agent sidecar", () => {
@@ -269,6 +287,7 @@ describe("EcsService sidecars off", () => {
       expect(text).not.toContain(action);
     }
     expect(Object.keys(resourcesOfType(json, "aws_iam_role")).some((k) => k.includes("ssm_managed"))).toBe(false);
+    expect(resourcesOfType(json, "aws_xray_sampling_rule")).toEqual({});
   });
 });
 
@@ -302,8 +321,14 @@ describe("EcsService sidecars: validation names the field", () => {
   };
 
   it("when FIS and ECS Exec are both on, then it is refused (FIS task actions need Exec off)", () => {
-    expect(error({ faultInjection: true, enableExecuteCommand: true })).toBe(
-      "EcsService test/svc: faultInjection must be off while enableExecuteCommand is on (FIS task actions need ECS Exec disabled), got true",
+    expect(error({ faultInjection: { fis: true }, enableExecuteCommand: true })).toBe(
+      "ServiceFaultInjection test/svc/fault-injection: fis must be off while enableExecuteCommand is on (FIS task actions need ECS Exec disabled), got true",
+    );
+  });
+
+  it("when the X-Ray rule name would pass 32 characters, then it is refused naming serviceName", () => {
+    expect(error({ namePrefix: "fc-a-long-prefix", name: "a-long-service-name", tracing: {} })).toBe(
+      'TraceSamplingRule test/svc/sampling-rule: serviceName must be 1–32 characters (the X-Ray rule name limit), got "fc-a-long-prefix-a-long-service-name"',
     );
   });
 
@@ -339,22 +364,32 @@ describe("config: logging, Logstash, tracing and fis", () => {
     );
   });
 
+  it("when tracing is true, then it is on with the X-Ray defaults (reservoir 1/s, 5 %)", () => {
+    expect(withService({ tracing: true })().services.caller!.tracing).toEqual({
+      reservoirPerSecond: 1,
+      fixedRate: 0.05,
+    });
+    expect(withService({ tracing: false })().services.caller!.tracing).toBeUndefined();
+    expect(withService({ tracing: { fixedRate: 2 } })).toThrow(/services\.caller\.tracing\.fixedRate: got 2/);
+  });
+
   it("when nothing is set, then logging is firelens, tracing off, port 5049 and FIS off", () => {
     const raw = structuredClone(prodRaw) as unknown as Record<string, unknown>;
     delete raw.fis;
     const parsed = parseEnvConfig("prod", raw);
     expect(parsed.fis).toEqual({ enabled: false });
-    expect(parsed.services.responder.logging).toBe("firelens");
+    expect(parsed.services.responder!.logging).toBe("firelens");
     const caller = withService({ logstash: { host: "ls" }, tracing: undefined })();
-    expect(caller.services.caller.logstash).toEqual({ host: "ls", port: 5049, tls: false });
+    expect(caller.services.caller!.logstash).toEqual({ host: "ls", port: 5049, tls: false });
+    expect(caller.services.caller!.tracing).toBeUndefined();
   });
 });
 
 describe("services stack: sidecars from config", () => {
   let dev: TfJson;
   let prodAwslogs: TfJson;
-  beforeAll(() => {
-    dev = synthApp(loadConfig("dev")).stacks.services!;
+  beforeAll(async () => {
+    dev = (await synthesizedEnvironment("dev")).stacks.services!;
     const raw = structuredClone(prodRaw) as unknown as Record<string, Record<string, Record<string, unknown>>>;
     raw.services!.responder = { ...raw.services!.responder, logging: "awslogs", tracing: false };
     prodAwslogs = synthApp(parseEnvConfig("prod", raw)).stacks.services!;
@@ -382,6 +417,13 @@ describe("services stack: sidecars from config", () => {
     ).toBe("0.1.0");
   });
 
+  it("when dev acknowledges its demo routes and prod leaves them off, then DEMO_ROUTES_ENABLED follows each environment", () => {
+    for (const app of ["caller", "responder"]) {
+      expect(envOf(task(dev, app)[0]!).DEMO_ROUTES_ENABLED).toBe("true");
+      expect(envOf(task(prodAwslogs, app)[0]!).DEMO_ROUTES_ENABLED).toBe("false");
+    }
+  });
+
   it("when prod sets awslogs on the responder, then it logs to CloudWatch, has no router, and prod has no FIS sidecar", () => {
     expect(task(prodAwslogs, "responder").map((c) => c.name)).toEqual(["responder"]);
     expect(task(prodAwslogs, "responder")[0]!.logConfiguration).toMatchObject({ logDriver: "awslogs" });
@@ -390,10 +432,11 @@ describe("services stack: sidecars from config", () => {
     expect((prodAwslogs.output as Record<string, unknown>).callerSsmManagedInstanceRoleArn).toBeUndefined();
   });
 
-  it("when FireLens is on, then no security group rule of the stack admits 24224 or the collector's 4318", () => {
-    for (const rule of Object.values(resourcesOfType(dev, "aws_vpc_security_group_ingress_rule"))) {
-      expect(rule.from_port).toBe(8080);
-      expect(rule.to_port).toBe(8080);
-    }
+  it("when FireLens is on, then the stack's ingress rules admit only the services' own ports (never 24224, 4318 or 2000)", () => {
+    const rules = Object.values(resourcesOfType(dev, "aws_vpc_security_group_ingress_rule"));
+    expect(rules.map((r) => [r.from_port, r.to_port]).sort()).toEqual([
+      [8080, 8080],
+      [8081, 8081],
+    ]);
   });
 });

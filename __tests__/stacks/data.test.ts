@@ -10,7 +10,8 @@ import { ConfigError, parseEnvConfig } from "../../config/schema";
 import { createStacks } from "../../stacks";
 import { FcStack } from "../../stacks/fc-stack";
 import { output } from "../../stacks/outputs";
-import { dataOf, onlyResource, resourcesOf, synthApp, type TfJson } from "../helpers/terraform";
+import { synthesizedEnvironment } from "../helpers/synth-once";
+import { dataOf, onlyResource, resourcesOf, type TfJson } from "../helpers/terraform";
 
 type Block = Record<string, unknown>;
 
@@ -20,8 +21,8 @@ let prd: Record<string, TfJson>;
 let consumer: TfJson;
 let ports: { redis: number; mysql: number };
 
-beforeAll(() => {
-  dev = synthApp(loadConfig("dev")).stacks;
+beforeAll(async () => {
+  dev = (await synthesizedEnvironment("dev")).stacks;
   const outdir = mkdtempSync(join(tmpdir(), "fc-data-"));
   const app = new App({ outdir });
   const config = loadConfig("prod");
@@ -178,6 +179,27 @@ describe("data stack: SECURITY.md rows", () => {
     for (const ref of onlyResource(prd.data!, "aws_db_subnet_group").subnet_ids as string[]) {
       expect(ref).toMatch(/outputs\.cross_stack_output_aws_subnet_vpc_private_\d_id\}$/);
     }
+  });
+
+  it("Aurora: prod's reader sits in one of the network's private-subnet AZs other than the writer's", () => {
+    const instances = resourcesOf(prd.data!, "aws_rds_cluster_instance");
+    expect(instances.mysql_instance_0!.availability_zone).toBeUndefined();
+    const readerAz = String(instances.mysql_instance_1!.availability_zone);
+    const azRefs = [
+      ...readerAz.matchAll(/outputs\.(cross_stack_output_aws_subnet_vpc_private_(\d)_availability_zone)/g),
+    ];
+    expect(azRefs.map((m) => m[2])).toEqual(["0", "1", "2"]);
+    expect(readerAz).toContain("[aws_rds_cluster_instance.mysql_instance_0.availability_zone]");
+    expect(readerAz).toMatch(/^\$\{element\(sort\(setsubtract\(/);
+    // Those outputs are the network stack's subnets' own AZs.
+    const outputs = prd.network!.output!;
+    expect(outputs[azRefs[0]![1]!]!.value).toBe("${aws_subnet.vpc_private_0.availability_zone}");
+    expect(outputs.privateSubnetAzs!.value).toHaveLength(3);
+  });
+
+  it("ElastiCache: prod refuses a plan that replaces the cache (prevent_destroy); dev does not", () => {
+    expect(onlyResource(prd.data!, "aws_elasticache_replication_group").lifecycle).toEqual({ prevent_destroy: true });
+    expect(onlyResource(dev.data!, "aws_elasticache_replication_group").lifecycle).toBeUndefined();
   });
 
   it("Aurora: deletion protection and a final snapshot in prod (the top-level deletionProtection key); neither in dev", () => {

@@ -9,7 +9,8 @@ import { ConfigError, parseEnvConfig } from "../../config/schema";
 import { ServiceRole } from "../../modules/service-role";
 import { createStacks } from "../../stacks";
 import { FcStack } from "../../stacks/fc-stack";
-import { dataOf, onlyResource, resourcesOf, synthApp, type TfJson } from "../helpers/terraform";
+import { synthesizedEnvironment } from "../helpers/synth-once";
+import { dataOf, onlyResource, resourcesOf, type TfJson } from "../helpers/terraform";
 
 type Statement = { actions: string[]; resources: string[] };
 
@@ -19,9 +20,9 @@ let platform: TfJson;
 let services: TfJson;
 let dev: TfJson;
 
-beforeAll(() => {
-  baseline = synthApp(loadConfig("prod")).stacks.platform!;
-  dev = synthApp(loadConfig("dev")).stacks.platform!;
+beforeAll(async () => {
+  baseline = (await synthesizedEnvironment("prod")).stacks.platform!;
+  dev = (await synthesizedEnvironment("dev")).stacks.platform!;
 
   const outdir = mkdtempSync(join(tmpdir(), "fc-logs-grant-"));
   const app = new App({ outdir });

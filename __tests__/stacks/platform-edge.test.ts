@@ -1,8 +1,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../config";
 import devConfig from "../../config/dev";
 import { parseEnvConfig } from "../../config/schema";
+import { baseConfigShape } from "../../apps/shared/src/config";
 import { DEFAULT_SSL_POLICY } from "../../modules/load-balancer";
+import { ALB_WAF_BODY_INSPECTION_BYTES, BODY_SIZE_RULE } from "../../modules/web-acl";
+import { APP_BODY_LIMIT_BYTES } from "../../stacks/platform";
+import { synthesizedEnvironment } from "../helpers/synth-once";
 import { dataOf, onlyResource, resourcesOf, synthApp, type TfJson } from "../helpers/terraform";
 
 /** Platform stacks: dev (HTTP, COUNT), prod (certificate, BLOCK) and dev with a Route 53 domain. */
@@ -10,9 +13,9 @@ let dev: TfJson;
 let prod: TfJson;
 let withDomain: TfJson;
 
-beforeAll(() => {
-  dev = synthApp(loadConfig("dev")).stacks.platform!;
-  prod = synthApp(loadConfig("prod")).stacks.platform!;
+beforeAll(async () => {
+  dev = (await synthesizedEnvironment("dev")).stacks.platform!;
+  prod = (await synthesizedEnvironment("prod")).stacks.platform!;
   withDomain = synthApp(
     parseEnvConfig("dev", {
       ...devConfig,
@@ -158,7 +161,7 @@ describe("ALB access logs", () => {
       });
     }
     expect(resourcesOf(prod, "aws_s3_bucket").alb_access_logs_bucket!.bucket).toBe(
-      "fc-prod-alb-logs-${data.aws_caller_identity.aws_context_caller.account_id}-eu-west-1",
+      "fc-prod-alb-logs-${data.aws_caller_identity.aws_context_identity.account_id}-eu-west-1",
     );
   });
 
@@ -175,7 +178,7 @@ describe("ALB access logs", () => {
       ],
     });
     expect(delivery.resources).toEqual([
-      "arn:${data.aws_partition.aws_context_partition.partition}:s3:::fc-prod-alb-logs-${data.aws_caller_identity.aws_context_caller.account_id}-eu-west-1/alb/AWSLogs/${data.aws_caller_identity.aws_context_caller.account_id}/*",
+      "arn:${data.aws_partition.aws_context_partition.partition}:s3:::fc-prod-alb-logs-${data.aws_caller_identity.aws_context_identity.account_id}-eu-west-1/alb/AWSLogs/${data.aws_caller_identity.aws_context_identity.account_id}/*",
     ]);
     expect(statements.map((s) => s.sid)).toContain("DenyInsecureTransport");
   });
@@ -214,14 +217,15 @@ describe("WAF", () => {
     }
   });
 
-  it("when synthesized, then the rate rule comes first, then AWS's IP reputation, known bad inputs and common groups", () => {
+  it("when synthesized, then the rate rule comes first, then AWS's IP reputation, known bad inputs and common groups, then the body size", () => {
     expect(rules(prod).map((r) => [r.priority, r.name])).toEqual([
       [0, "rate-limit-per-ip"],
       [1, "AWSManagedRulesAmazonIpReputationList"],
       [2, "AWSManagedRulesKnownBadInputsRuleSet"],
       [3, "AWSManagedRulesCommonRuleSet"],
+      [4, BODY_SIZE_RULE],
     ]);
-    for (const rule of rules(prod).slice(1)) {
+    for (const rule of rules(prod).slice(1, 3)) {
       expect(rule.statement).toEqual({ managed_rule_group_statement: { name: rule.name, vendor_name: "AWS" } });
     }
     expect(rules(prod)[0]!.statement).toEqual({
@@ -229,14 +233,31 @@ describe("WAF", () => {
     });
   });
 
+  it("when the apps accept 16 KiB bodies, then the common set's 8 KB size rule only counts and ours refuses a Content-Length above the apps' own limit", () => {
+    // Read from the apps' schema, as the ALB idle timeout is checked against their keep-alive.
+    expect(APP_BODY_LIMIT_BYTES).toBe(baseConfigShape.BODY_LIMIT_BYTES.parse(undefined));
+    expect(APP_BODY_LIMIT_BYTES).toBeGreaterThan(ALB_WAF_BODY_INSPECTION_BYTES);
+    for (const json of [dev, prod]) {
+      const [common, body] = rules(json).slice(3);
+      expect(common!.statement.managed_rule_group_statement).toMatchObject({
+        rule_action_override: [{ name: "SizeRestrictions_BODY", action_to_use: { count: {} } }],
+      });
+      const re = new RegExp(String(body!.statement.regex_match_statement!.regex_string));
+      expect(re.test(String(APP_BODY_LIMIT_BYTES))).toBe(false);
+      expect(re.test(String(APP_BODY_LIMIT_BYTES + 1))).toBe(true);
+    }
+    expect(rules(prod)[4]!.action).toEqual({ block: {} });
+    expect(rules(dev)[4]!.action).toEqual({ count: {} });
+  });
+
   it("when prod is BLOCK, then managed groups keep their own actions and the rate rule blocks", () => {
-    const [rate, ...managed] = rules(prod);
+    const [rate, ...managed] = rules(prod).slice(0, 4);
     expect(rate!.action).toEqual({ block: {} });
     for (const rule of managed) expect(rule.override_action).toEqual({ none: {} });
   });
 
   it("when dev is COUNT, then every managed group is overridden to count and the rate rule only counts", () => {
-    const [rate, ...managed] = rules(dev);
+    const [rate, ...managed] = rules(dev).slice(0, 4);
     expect(rate!.action).toEqual({ count: {} });
     for (const rule of managed) expect(rule.override_action).toEqual({ count: {} });
   });

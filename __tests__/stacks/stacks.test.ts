@@ -1,7 +1,8 @@
 import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { App } from "cdktn";
+import { SsmParameter } from "@cdktn/provider-aws/lib/ssm-parameter";
+import { App, Testing } from "cdktn";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ENVIRONMENTS, loadConfig } from "../../config";
 import devConfig from "../../config/dev";
@@ -9,19 +10,28 @@ import prod from "../../config/prod";
 import { ServiceRole } from "../../modules/service-role";
 import { createStacks } from "../../stacks";
 import { FcStack } from "../../stacks/fc-stack";
+import { applyMoves } from "../../stacks/moved";
+import fixture from "../fixtures/addresses-v0.json";
 import { parseEnvConfig } from "../../config/schema";
+import { synthesizedEnvironment, type SharedEnvironment, type SynthesizedEnvironment } from "../helpers/synth-once";
 import { addresses, dataOf, onlyResource, resourcesOf, synthApp, type TfJson } from "../helpers/terraform";
 
-/** Every shipped environment, synthesized once for the whole file. */
-let synthesized: Record<string, ReturnType<typeof synthApp>>;
+/** Every shipped environment, synthesized once per run (shared by the test files). */
+let synthesized: Record<string, SynthesizedEnvironment>;
 let dev: Record<string, TfJson>;
 let prd: Record<string, TfJson>;
 
-beforeAll(() => {
-  synthesized = Object.fromEntries(Object.keys(ENVIRONMENTS).map((name) => [name, synthApp(loadConfig(name))]));
+beforeAll(async () => {
+  const names = Object.keys(ENVIRONMENTS) as SharedEnvironment[];
+  synthesized = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await synthesizedEnvironment(n)])));
   dev = synthesized.dev!.stacks;
   prd = synthesized.prod!.stacks;
 });
+
+/** dev without a state bucket, synthesized at most once for this file. */
+let localStateStacks: Record<string, TfJson> | undefined;
+const localState = () =>
+  (localStateStacks ??= synthApp(parseEnvConfig("sandbox", { ...devConfig, state: undefined, ci: undefined })).stacks);
 
 function filesUnder(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -37,9 +47,10 @@ function filesUnder(dir: string): Record<string, string> {
 }
 
 describe("every environment", () => {
-  it("when each environment is synthesized, then it writes its stacks (state only with a state bucket)", () => {
-    expect(Object.keys(dev).sort()).toEqual(["data", "network", "ops", "platform", "services", "state"]);
-    expect(Object.keys(prd).sort()).toEqual(["data", "network", "ops", "platform", "services", "state"]);
+  it("when each environment is synthesized, then it writes its stacks (bootstrap ones only when configured)", () => {
+    const all = ["ci-identity", "data", "network", "ops", "platform", "services", "state"];
+    expect(Object.keys(dev).sort()).toEqual(all);
+    expect(Object.keys(prd).sort()).toEqual(all);
     for (const { stacks } of Object.values(synthesized)) {
       for (const json of Object.values(stacks)) expect(Object.keys(json.resource).length).toBeGreaterThan(0);
     }
@@ -68,13 +79,15 @@ describe("every environment", () => {
     });
     expect(dev.network!.provider.aws![0]!.allowed_account_ids).toEqual(["210987654321"]);
     expect(prd.platform!.provider.aws![0]).toMatchObject({ allowed_account_ids: ["123456789012"] });
-    expect(prd.platform!.terraform.required_providers).toMatchObject({ aws: { source: "hashicorp/aws", version: "6.66.0" } });
+    expect(prd.platform!.terraform.required_providers).toMatchObject({
+      aws: { source: "hashicorp/aws", version: "6.66.0" },
+    });
   });
 });
 
 describe("backends", () => {
   it("when no state bucket is configured, then every stack uses a repo-relative local backend", () => {
-    const { stacks } = synthApp(parseEnvConfig("sandbox", { ...devConfig, state: undefined }));
+    const stacks = localState();
     expect(Object.keys(stacks).sort()).toEqual(["data", "network", "ops", "platform", "services"]);
     expect(stacks.network!.terraform.backend).toEqual({
       local: { path: "../../../terraform-state/sandbox/network.tfstate" },
@@ -167,16 +180,29 @@ describe("state stack", () => {
     expect(onlyResource(s, "aws_kms_key")).toMatchObject({ enable_key_rotation: true });
   });
 
-  it("when the backend writes state with no encryption header, then the bucket's KMS default applies and SSE-S3 uploads are refused", () => {
+  it("when the backend writes state with no encryption header, then the bucket's KMS default applies and uploads naming anything but the state key are refused", () => {
+    // Without `encrypt` and `kms_key_id`, Terraform's S3 backend sends no SSE header for state or lock file.
+    expect(prd.state!.terraform.backend).toEqual({
+      local: expect.objectContaining({ path: expect.stringContaining("state.tfstate") }),
+    });
+    expect(prd.network!.terraform.backend.s3).not.toHaveProperty("encrypt");
+    expect(prd.network!.terraform.backend.s3).not.toHaveProperty("kms_key_id");
     const policy = Object.values(dataOf(prd.state!, "aws_iam_policy_document")).find((d) =>
-      JSON.stringify(d).includes("DenySseS3Uploads"),
+      JSON.stringify(d).includes("DenyOtherKmsKeys"),
     )!;
     expect(policy.statement).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
-          sid: "DenySseS3Uploads",
+          sid: "DenyOtherKmsKeys",
           effect: "Deny",
-          condition: [{ test: "StringEquals", variable: "s3:x-amz-server-side-encryption", values: ["AES256"] }],
+          condition: [
+            { test: "Null", variable: "s3:x-amz-server-side-encryption-aws-kms-key-id", values: ["false"] },
+            {
+              test: "StringNotEquals",
+              variable: "s3:x-amz-server-side-encryption-aws-kms-key-id",
+              values: ["${aws_kms_key.state_key_key.arn}", '${element(split("/", aws_kms_key.state_key_key.arn), 1)}'],
+            },
+          ],
         }),
       ]),
     );
@@ -288,7 +314,7 @@ describe("cross-stack references", () => {
   });
 
   it("when an environment keeps local state, then platform reads network's local state file", () => {
-    const { stacks } = synthApp(parseEnvConfig("sandbox", { ...devConfig, state: undefined }));
+    const stacks = localState();
     expect(Object.values(dataOf(stacks.platform!, "terraform_remote_state"))).toEqual([
       expect.objectContaining({
         backend: "local",
@@ -423,5 +449,98 @@ describe("Terraform expressions in strings", () => {
         expect(bad, `${env}/${name}`).toEqual([]);
       }
     }
+  });
+});
+
+/** env → stack → every resource address of the last synth before services became a config map. */
+const BEFORE = fixture as Record<string, Record<string, string[]>>;
+
+/** Resources whose replacement loses data: each must keep its address (a moved block would also do). */
+const STATEFUL =
+  /^aws_(rds_cluster|rds_cluster_instance|elasticache_replication_group|kms_key|s3_bucket|ecr_repository|secretsmanager_secret)\./;
+
+/** The current synth of the fixture's environments (this file's one synth of each). */
+const now = (env: string): Record<string, TfJson> => synthesized[env]!.stacks;
+
+/** Each old address of a stack: still there, moved (the `from` of a moved block), or lost. */
+function survival(env: string, stack: string) {
+  const json = now(env)[stack]!;
+  const present = new Set(addresses(json));
+  const movedFrom = new Map((json.moved ?? []).map((m) => [m.from, m.to]));
+  const old = BEFORE[env]![stack]!;
+  return {
+    kept: old.filter((a) => present.has(a)),
+    moved: old.filter((a) => !present.has(a) && movedFrom.has(a)),
+    lost: old.filter((a) => !present.has(a) && !movedFrom.has(a)),
+    movedTo: [...movedFrom.values()],
+    present,
+  };
+}
+
+describe("state survives the redesign", () => {
+  const cases = Object.entries(BEFORE).flatMap(([env, stacks]) => Object.keys(stacks).map((stack) => [env, stack]));
+
+  it("when the fixture is read, then it holds dev and prod with every stack", () => {
+    expect(Object.keys(BEFORE).sort()).toEqual(["dev", "prod"]);
+    for (const env of ["dev", "prod"]) {
+      expect(Object.keys(BEFORE[env]!).sort()).toEqual(["data", "network", "ops", "platform", "services", "state"]);
+    }
+  });
+
+  it.each(cases)(
+    "when %s/%s is synthesized, then every old address still exists or is the from of a moved block",
+    (env, stack) => {
+      const s = survival(env!, stack!);
+      expect(s.lost).toEqual([]);
+      expect(s.kept.length + s.moved.length).toBe(BEFORE[env!]![stack!]!.length);
+      // A moved block points at a resource that exists.
+      for (const to of s.movedTo) expect(s.present.has(to), to).toBe(true);
+    },
+  );
+
+  it("when databases, caches, keys, buckets and repositories are compared, then each kept its exact address", () => {
+    for (const [env, stacks] of Object.entries(BEFORE)) {
+      for (const [stack, old] of Object.entries(stacks)) {
+        const present = new Set(addresses(now(env)[stack]!));
+        const stateful = old.filter((a) => STATEFUL.test(a));
+        for (const a of stateful) expect(present.has(a), `${env}/${stack}: ${a}`).toBe(true);
+      }
+    }
+    expect(BEFORE.prod!.data!.filter((a) => STATEFUL.test(a))).toEqual(
+      expect.arrayContaining([
+        "aws_rds_cluster.mysql_cluster",
+        "aws_elasticache_replication_group.cache_replication_group",
+      ]),
+    );
+  });
+});
+
+describe("moved blocks", () => {
+  class Stack extends FcStack {}
+  const stack = () => new Stack(Testing.app(), "services", { config: loadConfig("dev") });
+
+  it("when a move names an existing resource of the same type, then the stack gets a moved block", () => {
+    const s = stack();
+    new SsmParameter(s, "orders-failure-mode", { name: "/p", type: "String", value: "none" });
+    applyMoves(s, [{ from: "aws_ssm_parameter.order_failure_mode", to: "aws_ssm_parameter.orders_failure_mode" }]);
+    expect((JSON.parse(Testing.synth(s)) as TfJson).moved).toEqual([
+      { from: "aws_ssm_parameter.order_failure_mode", to: "aws_ssm_parameter.orders_failure_mode" },
+    ]);
+  });
+
+  it.each([
+    [
+      { from: "aws_ssm_parameter.a", to: "aws_ssm_parameter.missing" },
+      /no resource has the address aws_ssm_parameter\.missing/,
+    ],
+    [
+      { from: "aws_rds_cluster.a", to: "aws_ssm_parameter.p" },
+      /a aws_ssm_parameter cannot take the state of another resource type/,
+    ],
+    [{ from: "aws_ssm_parameter.p", to: "aws_ssm_parameter.p" }, /aws_ssm_parameter\.p still exists; nothing moved/],
+  ])("when a move is %j, then the synth fails naming it instead of replacing anything", (move, message) => {
+    const s = stack();
+    new SsmParameter(s, "p", { name: "/p", type: "String", value: "none" });
+    expect(() => applyMoves(s, [move])).toThrow(message);
   });
 });

@@ -1,10 +1,8 @@
-import type { CloudwatchMetricAlarm } from "@cdktn/provider-aws/lib/cloudwatch-metric-alarm";
 import { LbListenerRule } from "@cdktn/provider-aws/lib/lb-listener-rule";
 import { LbTargetGroup } from "@cdktn/provider-aws/lib/lb-target-group";
 import { Construct } from "constructs";
 import { Validator } from "../lib/validate";
 import { ServiceRole } from "../service-role";
-import { metricAlarm } from "../lib/metric-alarm";
 
 /** Fargate Spot gives two minutes' notice: a target must drain well within it. */
 export const SPOT_NOTICE_SEC = 120;
@@ -25,17 +23,22 @@ export interface BlueGreenTargetsProps {
   readonly testListenerArn: string;
   /** Listener rule priority on both listeners (1–50000). */
   readonly priority: number;
-  /** ALB ARN suffix ("app/<name>/<id>"), the LoadBalancer metric dimension. */
-  readonly albArnSuffix: string;
-  readonly alarmTopicArn: string;
-  readonly target5xxPerMinute: number;
-  readonly p95LatencyMs: number;
+  /**
+   * Path patterns of both rules (ELB path-pattern condition, up to 3).
+   * @default ["/*"] when no hostHeaders are given, else no path condition
+   */
+  readonly pathPatterns?: readonly string[];
+  /**
+   * Host headers of both rules (ELB host-header condition, up to 3).
+   * @default - any host
+   */
+  readonly hostHeaders?: readonly string[];
 }
 
 /**
  * What ECS native blue/green needs behind an ALB: two target groups, a production rule forwarding to
- * both with weights (100/0 at rest), a test rule on the test listener, the infrastructure role ECS
- * uses to move the weights, and per-target-group alarms that roll a bad revision back.
+ * both with weights (100/0 at rest), a test rule on the test listener with the same conditions, and
+ * the infrastructure role ECS uses to move the weights (the alarms are DeploymentAlarms').
  * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-blue-green.html
  */
 export class BlueGreenTargets extends Construct {
@@ -45,7 +48,6 @@ export class BlueGreenTargets extends Construct {
   readonly testRule: LbListenerRule;
   /** Role ECS assumes to rewrite the listener rules (AmazonECSInfrastructureRolePolicyForLoadBalancers). */
   readonly infrastructureRole: ServiceRole;
-  readonly alarms: CloudwatchMetricAlarm[];
 
   constructor(scope: Construct, id: string, props: BlueGreenTargetsProps) {
     super(scope, id);
@@ -68,6 +70,20 @@ export class BlueGreenTargets extends Construct {
       );
     }
     v.matches("healthCheckPath", props.healthCheckPath, /^\/[\w./-]*$/, "an absolute path");
+    const paths = props.pathPatterns ?? (props.hostHeaders ? [] : ["/*"]);
+    const hosts = props.hostHeaders ?? [];
+    v.check(paths.length <= 3, "pathPatterns", paths, "at most 3 patterns (ELB condition values)");
+    v.check(hosts.length <= 3, "hostHeaders", hosts, "at most 3 host names (ELB condition values)");
+    v.check(
+      paths.length + hosts.length <= 5,
+      "pathPatterns",
+      paths,
+      "at most 5 values with hostHeaders (ELB rule limit)",
+    );
+    const condition = [
+      ...(paths.length > 0 ? [{ pathPattern: { values: [...paths] } }] : []),
+      ...(hosts.length > 0 ? [{ hostHeader: { values: [...hosts] } }] : []),
+    ];
 
     const targetGroup = (color: "blue" | "green") =>
       new LbTargetGroup(this, color, {
@@ -97,7 +113,7 @@ export class BlueGreenTargets extends Construct {
       new LbListenerRule(this, ruleId, {
         listenerArn,
         priority: props.priority,
-        condition: [{ pathPattern: { values: ["/*"] } }],
+        condition,
         action: [
           {
             type: "forward",
@@ -122,44 +138,6 @@ export class BlueGreenTargets extends Construct {
       // AWS's managed policy for exactly this (ELB describe/modify on rules and target groups):
       // https://docs.aws.amazon.com/AmazonECS/latest/developerguide/AmazonECSInfrastructureRolePolicyForLoadBalancers.html
       managedPolicyArns: ["arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"],
-    });
-
-    this.alarms = [this.blue, this.green].flatMap((tg, i) => {
-      const color = i === 0 ? "blue" : "green";
-      const dimensions = { TargetGroup: tg.arnSuffix, LoadBalancer: props.albArnSuffix };
-      const base = { namespace: "AWS/ApplicationELB", dimensions, topicArn: props.alarmTopicArn };
-      return [
-        metricAlarm(this, `${color}-5xx`, {
-          ...base,
-          name: `${props.namePrefix}-${color}-target-5xx`,
-          description: `5xx answers from the ${color} targets (rolls a deployment back)`,
-          metricName: "HTTPCode_Target_5XX_Count",
-          stat: "Sum",
-          threshold: props.target5xxPerMinute,
-          comparison: "GreaterThanOrEqualToThreshold",
-          periods: 2,
-        }),
-        metricAlarm(this, `${color}-unhealthy`, {
-          ...base,
-          name: `${props.namePrefix}-${color}-unhealthy-hosts`,
-          description: `Unhealthy ${color} targets (rolls a deployment back)`,
-          metricName: "UnHealthyHostCount",
-          stat: "Maximum",
-          threshold: 1,
-          comparison: "GreaterThanOrEqualToThreshold",
-          periods: 2,
-        }),
-        metricAlarm(this, `${color}-p95`, {
-          ...base,
-          name: `${props.namePrefix}-${color}-p95-latency`,
-          description: `p95 response time of the ${color} targets (rolls a deployment back)`,
-          metricName: "TargetResponseTime",
-          stat: "p95",
-          threshold: props.p95LatencyMs / 1000,
-          comparison: "GreaterThanThreshold",
-          periods: 3,
-        }),
-      ];
     });
   }
 }

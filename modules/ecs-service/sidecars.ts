@@ -8,6 +8,7 @@ import {
   logRouterContainerSettings,
   type LogstashSettings,
 } from "../../fluent-bit/contract";
+import { XRAY_PROXY_PORT } from "../../apps/shared/src/env-contract";
 import { OTLP_HTTP_PORT } from "../../apps/shared/src/tracing-settings";
 import { awslogs, type ContainerDefinition } from "./container";
 
@@ -79,11 +80,23 @@ export const COLLECTOR_USER = "4317:4317";
 export const COLLECTOR_MEMORY_RESERVATION_MIB = 128;
 /** The only actions the awsxray exporter calls (X-Ray has no resource-level permissions). */
 export const XRAY_WRITE_ACTIONS = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"] as const;
+/**
+ * What the app's X-Ray remote sampler calls through the collector's awsproxy (the collector signs
+ * with the task role): https://aws-otel.github.io/docs/getting-started/remote-sampling/. No
+ * resource-level permissions either.
+ */
+export const XRAY_SAMPLING_ACTIONS = [
+  "xray:GetSamplingRules",
+  "xray:GetSamplingStatisticSummaries",
+  "xray:GetSamplingTargets",
+] as const;
 
 /**
  * The collector's whole config (passed in AOT_CONFIG_CONTENT, so no file in the image is used):
  * OTLP/HTTP on loopback only (the app is in the same network namespace), memory_limiter first, then
- * batch, then X-Ray. The collector's own metrics endpoint is off, so it listens on nothing else.
+ * batch, then X-Ray; the awsproxy extension, also on loopback, signs the app's X-Ray sampling calls
+ * (GetSamplingRules/Targets) with the task role. The collector's own metrics endpoint is off, so it
+ * listens on nothing else.
  */
 export function collectorConfig(region: string): string {
   const limitMiB = Math.floor(COLLECTOR_MEMORY_RESERVATION_MIB * 0.8);
@@ -103,7 +116,12 @@ export function collectorConfig(region: string): string {
     "exporters:",
     "  awsxray:",
     `    region: ${region}`,
+    "extensions:",
+    "  awsproxy:",
+    `    endpoint: 127.0.0.1:${XRAY_PROXY_PORT}`,
+    `    region: ${region}`,
     "service:",
+    "  extensions: [awsproxy]",
     "  telemetry:",
     "    metrics:",
     "      level: none",

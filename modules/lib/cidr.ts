@@ -49,3 +49,17 @@ export function cidrSubnet(base: Cidr, newBits: number, netNum: number): Cidr {
   }
   return { network: base.network + netNum * 2 ** (32 - prefix), prefix };
 }
+
+/**
+ * The subnet without its first four addresses, as the fewest CIDR blocks. AWS reserves those four in
+ * every subnet (network, router, DNS, future use), so no ENI ever holds them; the VPC's DNS resolver
+ * (VPC base + 2) is one of them in the subnet that starts at the VPC's base
+ * (https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html).
+ */
+export function withoutReservedHead(subnet: Cidr): Cidr[] {
+  const blocks: Cidr[] = [];
+  for (let prefix = 30; prefix > subnet.prefix; prefix--) {
+    blocks.push({ network: subnet.network + 2 ** (32 - prefix), prefix });
+  }
+  return blocks;
+}

@@ -1,19 +1,32 @@
 import {
   DataAwsIamPolicyDocument,
+  dataAwsIamPolicyDocumentStatementToHclTerraform,
   dataAwsIamPolicyDocumentStatementToTerraform,
   type DataAwsIamPolicyDocumentStatement,
   type DataAwsIamPolicyDocumentStatementCondition,
 } from "@cdktn/provider-aws/lib/data-aws-iam-policy-document";
-import { Lazy } from "cdktn";
+import { App, Lazy, type ITerraformDependable } from "cdktn";
 import type { Construct } from "constructs";
 
 /** One IAM policy statement, in the provider's aws_iam_policy_document shape. */
 export type PolicyStatement = DataAwsIamPolicyDocumentStatement;
 export type PolicyCondition = DataAwsIamPolicyDocumentStatementCondition;
 
+/**
+ * What a grant created: the resources that carry the permission. A resource that needs the
+ * permission lists these in its depends_on (the aws-cdk Grant pattern), so it never starts, or is
+ * deleted, without it.
+ */
+export interface Grant {
+  readonly dependables: readonly ITerraformDependable[];
+}
+
+/** A grant with nothing to wait for (e.g. a key policy statement Terraform orders by reference). */
+export const NO_DEPENDENCIES: Grant = { dependables: [] };
+
 /** Something that can be given permissions through its own identity policy (an IAM role). */
 export interface Grantable {
-  addToPrincipalPolicy(statement: PolicyStatement): void;
+  addToPrincipalPolicy(statement: PolicyStatement): Grant;
 }
 
 /** An AWS service principal, optionally limited by conditions (aws:SourceAccount, encryption context, …). */
@@ -42,10 +55,13 @@ export class LazyPolicyDocument {
 
   constructor(scope: Construct, id: string, initial: readonly PolicyStatement[] = []) {
     this.statements.push(...initial);
+    // The mapper the binding itself would apply: for HCL output it marks principals and conditions
+    // as blocks; without it they would be rendered as arguments Terraform rejects.
+    const toConfig = App.of(scope).hclOutput
+      ? dataAwsIamPolicyDocumentStatementToHclTerraform
+      : dataAwsIamPolicyDocumentStatementToTerraform;
     this.document = new DataAwsIamPolicyDocument(scope, id, {
-      statement: Lazy.anyValue({
-        produce: () => this.statements.map((s) => dataAwsIamPolicyDocumentStatementToTerraform(s)),
-      }),
+      statement: Lazy.anyValue({ produce: () => this.statements.map((s) => toConfig(s)) }),
     });
   }
 

@@ -8,7 +8,8 @@ type MetricLine = (string | Record<string, unknown>)[];
 
 export interface DashboardInput {
   readonly region: string;
-  readonly albArnSuffix: string;
+  /** @default - no ALB: no edge widgets */
+  readonly albArnSuffix?: string;
   readonly clusterName: string;
   readonly services: readonly {
     readonly app: string;
@@ -66,21 +67,23 @@ export function dashboardBody(input: DashboardInput): { widgets: Record<string, 
     "AWS/ApplicationELB",
     name,
     "LoadBalancer",
-    input.albArnSuffix,
+    input.albArnSuffix ?? "",
     { stat, ...(label ? { label } : {}) },
   ];
 
-  text("## Edge: ALB (the `-alb-5xx-rate` alarm stops every FIS experiment)");
-  metric("ALB requests and 5xx", [
-    alb("RequestCount", "Sum", "requests"),
-    alb("HTTPCode_ELB_5XX_Count", "Sum", "ELB 5xx"),
-    alb("HTTPCode_Target_5XX_Count", "Sum", "target 5xx"),
-  ]);
-  metric("ALB target response time (s)", [
-    alb("TargetResponseTime", "p50", "p50"),
-    alb("TargetResponseTime", "p95", "p95"),
-    alb("TargetResponseTime", "p99", "p99"),
-  ]);
+  if (input.albArnSuffix !== undefined) {
+    text("## Edge: ALB (the `-alb-5xx-rate` alarm stops every FIS experiment)");
+    metric("ALB requests and 5xx", [
+      alb("RequestCount", "Sum", "requests"),
+      alb("HTTPCode_ELB_5XX_Count", "Sum", "ELB 5xx"),
+      alb("HTTPCode_Target_5XX_Count", "Sum", "target 5xx"),
+    ]);
+    metric("ALB target response time (s)", [
+      alb("TargetResponseTime", "p50", "p50"),
+      alb("TargetResponseTime", "p95", "p95"),
+      alb("TargetResponseTime", "p99", "p99"),
+    ]);
+  }
   if (input.alarmArns.length > 0) {
     if (x !== 0) place(WIDTH);
     widgets.push({
@@ -102,7 +105,7 @@ export function dashboardBody(input: DashboardInput): { widgets: Record<string, 
       ["ECS/ContainerInsights", "DesiredTaskCount", ...dims, { stat: "Average", label: "desired" }],
     ]);
     for (const tg of svc.targetGroups ?? []) {
-      const tgDims = ["TargetGroup", tg.arnSuffix, "LoadBalancer", input.albArnSuffix];
+      const tgDims = ["TargetGroup", tg.arnSuffix, "LoadBalancer", input.albArnSuffix ?? ""];
       metric(`${svc.app} ${tg.color}: target health and 5xx`, [
         ["AWS/ApplicationELB", "HealthyHostCount", ...tgDims, { stat: "Minimum", label: "healthy" }],
         ["AWS/ApplicationELB", "UnHealthyHostCount", ...tgDims, { stat: "Maximum", label: "unhealthy" }],
@@ -112,9 +115,10 @@ export function dashboardBody(input: DashboardInput): { widgets: Record<string, 
     if (!svc.targetGroups?.length) {
       // Internal services: Service Connect's target metrics (AWS/ECS, TargetDiscoveryName: every caller).
       const sc = ["TargetDiscoveryName", svc.app];
-      metric(`${svc.app}: Service Connect 5xx and p95 (ms)`, [
+      metric(`${svc.app}: Service Connect 5xx and average (ms)`, [
         ["AWS/ECS", "HTTPCode_Target_5XX_Count", ...sc, { stat: "Sum", label: "5xx" }],
-        ["AWS/ECS", "TargetResponseTime", ...sc, { stat: "p95", label: "p95 ms", yAxis: "right" }],
+        // Average, as the alarm: percentiles of these metrics are not documented (none without raw values).
+        ["AWS/ECS", "TargetResponseTime", ...sc, { stat: "Average", label: "average ms", yAxis: "right" }],
       ]);
     }
   }

@@ -1,3 +1,4 @@
+import { CloudwatchCompositeAlarm } from "@cdktn/provider-aws/lib/cloudwatch-composite-alarm";
 import {
   CloudwatchMetricAlarm,
   type CloudwatchMetricAlarmMetricQuery,
@@ -28,11 +29,21 @@ export interface EnvironmentAlarmsProps {
   /** The platform's SNS topic; every alarm notifies it on ALARM and OK. */
   readonly topicArn: string;
   readonly thresholds: OpsAlarmThresholds;
-  /** ALB ARN suffix (LoadBalancer dimension). */
-  readonly albArnSuffix: string;
+  /**
+   * ALB ARN suffix (LoadBalancer dimension): the ALB 5xx rate alarm, the FIS stop condition.
+   * @default - no ALB: the stop condition is a composite of the services' 5xx alarms
+   */
+  readonly albArnSuffix?: string;
   readonly clusterName: string;
-  /** ECS services: `app` names the alarms, `serviceName` is the ServiceName dimension. */
-  readonly services: readonly { readonly app: string; readonly serviceName: string }[];
+  /**
+   * ECS services: `app` names the alarms, `serviceName` is the ServiceName dimension, and
+   * `errorAlarmNames` (their 5xx deployment alarms) make up the stop condition without an ALB.
+   */
+  readonly services: readonly {
+    readonly app: string;
+    readonly serviceName: string;
+    readonly errorAlarmNames?: readonly string[];
+  }[];
   /** ElastiCache member cluster ids (one per node: CacheClusterId dimension), in node order. */
   readonly cacheNodeIds: readonly string[];
   /** Aurora cluster identifier (DBClusterIdentifier dimension). */
@@ -47,8 +58,10 @@ const MIB = 1024 * 1024;
  * below desired, service CPU/memory, ElastiCache per node, Aurora per cluster.
  */
 export class EnvironmentAlarms extends Construct {
-  /** ALB 5xx share of requests: the stop condition of every FIS experiment. */
-  readonly alb5xxRate: CloudwatchMetricAlarm;
+  /** ALB 5xx share of requests (with an ALB). */
+  readonly alb5xxRate?: CloudwatchMetricAlarm;
+  /** Any service answering 5xx (without an ALB): a composite of the services' 5xx alarms. */
+  readonly services5xx?: CloudwatchCompositeAlarm;
   readonly all: CloudwatchMetricAlarm[] = [];
 
   constructor(scope: Construct, id: string, props: EnvironmentAlarmsProps) {
@@ -88,42 +101,17 @@ export class EnvironmentAlarms extends Construct {
       return alarm;
     };
 
-    // 100 × (ELB 5xx + target 5xx) / requests, over the whole ALB; quiet minutes (below the minimum
-    // request count) evaluate to 0, so one failed request at night pages nobody.
-    const alb = (metricName: string, qid: string): CloudwatchMetricAlarmMetricQuery => ({
-      id: qid,
-      returnData: false,
-      metric: {
-        namespace: "AWS/ApplicationELB",
-        metricName,
-        dimensions: { LoadBalancer: props.albArnSuffix },
-        stat: "Sum",
-        period: 60,
-      },
-    });
-    this.alb5xxRate = add(
-      new CloudwatchMetricAlarm(this, "alb-5xx-rate", {
-        alarmName: `${p}-alb-5xx-rate`,
-        alarmDescription: `ALB 5xx (ELB + targets) above ${t.alb5xxPercent}% of requests; stops every FIS experiment (docs/runbooks/alb-5xx-spike.md)`,
-        comparisonOperator: "GreaterThanThreshold",
-        threshold: t.alb5xxPercent,
-        evaluationPeriods: 3,
-        datapointsToAlarm: 2,
-        treatMissingData: "notBreaching",
-        metricQuery: [
-          alb("HTTPCode_ELB_5XX_Count", "elb5xx"),
-          alb("HTTPCode_Target_5XX_Count", "target5xx"),
-          alb("RequestCount", "requests"),
-          {
-            id: "rate",
-            label: "5xx % of requests",
-            returnData: true,
-            expression: `IF(requests >= ${t.alb5xxMinRequestsPerMinute}, 100 * (FILL(elb5xx, 0) + FILL(target5xx, 0)) / requests, 0)`,
-          },
-        ],
+    if (props.albArnSuffix !== undefined) this.alb5xxRate = add(this.alb5xxRateAlarm(props, props.albArnSuffix));
+    else {
+      const names = props.services.flatMap((svc) => svc.errorAlarmNames ?? []);
+      v.check(names.length > 0, "services[].errorAlarmNames", names, "at least one alarm when there is no ALB");
+      this.services5xx = new CloudwatchCompositeAlarm(this, "services-5xx", {
+        alarmName: `${p}-services-5xx`,
+        alarmDescription: "A service answers 5xx through Service Connect; stops every FIS experiment",
+        alarmRule: names.map((n) => `ALARM(${JSON.stringify(n)})`).join(" OR "),
         ...notify,
-      }),
-    );
+      });
+    }
 
     for (const svc of props.services) {
       const dims = { ClusterName: props.clusterName, ServiceName: svc.serviceName };
@@ -271,5 +259,51 @@ export class EnvironmentAlarms extends Construct {
       "LessThanThreshold",
       `freeable memory below ${t.dbFreeableMemoryMiB} MiB`,
     );
+  }
+
+  /** ARN and name of the alarm every FIS experiment stops on. */
+  get stopAlarm(): { readonly arn: string; readonly alarmName: string } {
+    const alarm = this.alb5xxRate ?? this.services5xx!;
+    return { arn: alarm.arn, alarmName: alarm.alarmName };
+  }
+
+  private alb5xxRateAlarm(props: EnvironmentAlarmsProps, albArnSuffix: string): CloudwatchMetricAlarm {
+    const t = props.thresholds;
+    const notify = { alarmActions: [props.topicArn], okActions: [props.topicArn] };
+    const p = props.namePrefix;
+    // 100 × (ELB 5xx + target 5xx) / requests, over the whole ALB; quiet minutes (below the minimum
+    // request count) evaluate to 0, so one failed request at night pages nobody.
+    const alb = (metricName: string, qid: string): CloudwatchMetricAlarmMetricQuery => ({
+      id: qid,
+      returnData: false,
+      metric: {
+        namespace: "AWS/ApplicationELB",
+        metricName,
+        dimensions: { LoadBalancer: albArnSuffix },
+        stat: "Sum",
+        period: 60,
+      },
+    });
+    return new CloudwatchMetricAlarm(this, "alb-5xx-rate", {
+      alarmName: `${p}-alb-5xx-rate`,
+      alarmDescription: `ALB 5xx (ELB + targets) above ${t.alb5xxPercent}% of requests; stops every FIS experiment (docs/runbooks/alb-5xx-spike.md)`,
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: t.alb5xxPercent,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      treatMissingData: "notBreaching",
+      metricQuery: [
+        alb("HTTPCode_ELB_5XX_Count", "elb5xx"),
+        alb("HTTPCode_Target_5XX_Count", "target5xx"),
+        alb("RequestCount", "requests"),
+        {
+          id: "rate",
+          label: "5xx % of requests",
+          returnData: true,
+          expression: `IF(requests >= ${t.alb5xxMinRequestsPerMinute}, 100 * (FILL(elb5xx, 0) + FILL(target5xx, 0)) / requests, 0)`,
+        },
+      ],
+      ...notify,
+    });
   }
 }

@@ -1,20 +1,28 @@
 import { CloudwatchLogMetricFilter } from "@cdktn/provider-aws/lib/cloudwatch-log-metric-filter";
 import { Construct } from "constructs";
 import { Validator } from "../lib/validate";
-import { ERROR_TYPES, errorTypePattern, STATUS_5XX_PATTERN, type ErrorType } from "./error-types";
+
+/** Requests answered 5xx (the request log line carries a numeric `status`). */
+export const STATUS_5XX_PATTERN = "{ $.status >= 500 }";
+
+/** One errorType value and the CloudWatch Logs filter pattern that matches it. */
+export interface ErrorTypeFilter {
+  readonly type: string;
+  readonly pattern: string;
+}
 
 export interface AppLogMetricsProps {
-  /** App name, e.g. "caller": the first part of every metric name. */
+  /** Service name, e.g. "orders": the first part of every metric name. */
   readonly app: string;
-  /** The app's JSON log group (/ecs/<prefix>/<app>). */
+  /** The service's JSON log group (/ecs/<prefix>/<service>). */
   readonly logGroupName: string;
   /** Custom metric namespace, e.g. "FargateConnect/fc-dev". */
   readonly namespace: string;
   /**
    * errorType values to count, one metric each.
-   * @default ERROR_TYPES (every value the apps emit)
+   * @default - only the 5xx count
    */
-  readonly errorTypes?: readonly ErrorType[];
+  readonly errorTypes?: readonly ErrorTypeFilter[];
 }
 
 /** The metric name of an app's 5xx count. */
@@ -46,8 +54,9 @@ export class AppLogMetrics extends Construct {
         }),
       );
     filter("status-5xx", STATUS_5XX_PATTERN, status5xxMetric(props.app));
-    for (const type of props.errorTypes ?? ERROR_TYPES) {
-      filter(`error-${type.replace(/_/g, "-")}`, errorTypePattern(type), errorTypeMetric(props.app, type));
+    for (const { type, pattern } of props.errorTypes ?? []) {
+      v.matches("errorTypes[].type", type, /^[a-z][a-z0-9_]{0,62}$/, "1–63 of a-z 0-9 _");
+      filter(`error-${type.replace(/_/g, "-")}`, pattern, errorTypeMetric(props.app, type));
     }
   }
 }

@@ -246,3 +246,10 @@ export function toMarkdown(summaries: readonly StackSummary[]): string {
   }
   return out.join("\n");
 }
+
+/** Plain text of every red flag, one line each, for a CI log (the Markdown emphasis removed). */
+export function toRedFlagText(summaries: readonly StackSummary[]): string {
+  const flags = summaries.flatMap((s) => s.redFlags.map((f) => `${s.stack}: ${f.replace(/\*\*|`/g, "")}`));
+  if (flags.length === 0) return "No red flags.\n";
+  return [`${flags.length} red flag${flags.length === 1 ? "" : "s"}:`, ...flags.map((f) => `  - ${f}`), ""].join("\n");
+}

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { baseConfigShape, checkBaseConfig, envInt, parseAppConfig } from "../../shared/src/config";
+import { serviceUrlSchema } from "../../shared/src/env-contract";
 
 const schema = z
   .object({
@@ -7,9 +8,7 @@ const schema = z
     SERVICE_NAME: z.string().min(1).default("caller"),
     PORT: envInt(0, 65535, 8080),
     /** Service Connect alias on ECS (http://responder:8080); loopback locally. */
-    RESPONDER_URL: z
-      .url({ protocol: /^http$/, error: "expected an http:// URL (Service Connect handles TLS)" })
-      .default("http://127.0.0.1:8081"),
+    RESPONDER_URL: serviceUrlSchema.default("http://127.0.0.1:8081"),
     /** Whole fan-out budget for the responder, retries included. */
     RESPONDER_DEADLINE_MS: envInt(10, 60_000, 1_000),
     RESPONDER_ATTEMPT_TIMEOUT_MS: envInt(10, 60_000, 400),

@@ -1,24 +1,13 @@
 import { z } from "zod";
 import { AppConfigError, baseConfigShape, checkBaseConfig, envInt, parseAppConfig } from "../../shared/src/config";
+import { DATABASE_ENV } from "../../shared/src/env-contract";
 
 const schema = z
   .object({
     ...baseConfigShape,
     SERVICE_NAME: z.string().min(1).default("responder"),
     PORT: envInt(0, 65535, 8081),
-    MYSQL_HOST: z.string().min(1).default("127.0.0.1"),
-    MYSQL_PORT: envInt(1, 65535, 3306),
-    MYSQL_USER: z.string().min(1).default("root"),
-    /** On ECS this comes from the task definition's `secrets`, never plain environment. */
-    MYSQL_PASSWORD: z.string().default(""),
-    MYSQL_DATABASE: z
-      .string()
-      .regex(/^\w{1,64}$/, "expected a MySQL database name")
-      .default("test"),
-    MYSQL_SSL: z
-      .enum(["true", "false"])
-      .default("false")
-      .transform((v) => v === "true"),
+    ...DATABASE_ENV,
     MYSQL_POOL_SIZE: envInt(1, 200, 10),
     MYSQL_QUEUE_LIMIT: envInt(0, 10_000, 100),
     MYSQL_CONNECT_TIMEOUT_MS: envInt(100, 60_000, 2_000),

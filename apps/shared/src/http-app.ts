@@ -62,8 +62,8 @@ function requestPipeline(opts: BaseAppOptions): RequestHandler {
     // The request's trace (when traced), taken now: 'close' comes from the socket, outside it.
     const spanIds = currentSpanIds();
     res.setHeader("x-request-id", requestId);
-    // During shutdown, finish this response and close the socket so no new request lands on it.
-    if (!lifecycle.accepting) res.setHeader("connection", "close");
+    // While draining, finish this response and close the socket so no new request lands on it.
+    if (lifecycle.draining) res.setHeader("connection", "close");
     lifecycle.inFlight.add(res);
     // 'close' follows 'finish' for every answered response, and comes alone when the socket went first.
     res.once("close", () => {

@@ -10,7 +10,10 @@ import { stopTracing } from "./start-tracing";
 
 /** Shared by the app (readiness, Connection: close, request tracking) and the server (shutdown). */
 export class Lifecycle {
+  /** False from SIGTERM on: /readyz answers 503. */
   accepting = true;
+  /** True once the listener closes: every answer closes its connection so no new request lands on it. */
+  draining = false;
   /** Responses not yet finished or closed; shutdown waits for them, then cuts what is left. */
   readonly inFlight = new Set<Response>();
 }
@@ -130,13 +133,16 @@ export async function startServer(app: Express, opts: ServerOptions): Promise<Ru
         listenerOpenMs: delayMs,
         inFlight: lifecycle.inFlight.size,
       });
-      // From here /readyz answers 503 and every answer closes its connection.
+      // From here /readyz answers 503.
       lifecycle.accepting = false;
+      // A load balancer or proxy may still route here for a moment (deregistration is not instant):
+      // keep serving on the open keep-alive connections meanwhile. Closing each answer's connection
+      // now would only make clients reconnect, and the connections queued when the listener then
+      // closes would be reset.
+      if (delayMs > 0) await sleep(delayMs);
+      lifecycle.draining = true;
       // Answers already under way close their socket, so the client does not reuse it.
       for (const res of lifecycle.inFlight) if (!res.headersSent) res.setHeader("connection", "close");
-      // A load balancer or proxy may still send new connections for a moment (deregistration is
-      // not instant): keep answering them, each with Connection: close, then stop listening.
-      if (delayMs > 0) await sleep(delayMs);
       // Stop listening but keep idle keep-alive sockets for a short grace (see IDLE_GRACE_MS):
       // http.Server#close would drop them at once, resetting requests already on the wire.
       const drained = new Promise<void>((resolve) => net.Server.prototype.close.call(server, () => resolve()));

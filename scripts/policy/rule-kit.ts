@@ -80,13 +80,14 @@ export const APP_DEFAULTS = {
   keepAliveTimeoutMs: baseConfigShape.KEEP_ALIVE_TIMEOUT_MS.parse(undefined),
   headersTimeoutMs: baseConfigShape.HEADERS_TIMEOUT_MS.parse(undefined),
   shutdownTimeoutMs: baseConfigShape.SHUTDOWN_TIMEOUT_MS.parse(undefined),
+  bodyLimitBytes: baseConfigShape.BODY_LIMIT_BYTES.parse(undefined),
 } as const;
 
 const APP_ENV_KEYS = new Set(Object.keys(baseConfigShape));
 
-/** One of our Express apps: it reads the shared app settings (or is named after one). */
+/** A service's app container: the platform writes the shared app settings (env contract) into it. */
 export function isAppContainer(c: ContainerDefinition): boolean {
-  return ["caller", "responder"].includes(c.name) || c.environment.some((e) => APP_ENV_KEYS.has(e.name));
+  return c.environment.some((e) => APP_ENV_KEYS.has(e.name));
 }
 
 /** A numeric environment setting of an app container, or the apps' default. */

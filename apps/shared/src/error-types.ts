@@ -1,7 +1,8 @@
 /**
  * Every `errorType` value the apps write to their JSON request and event logs (apps/shared/src,
- * apps/caller/src, apps/responder/src). One metric filter counts each; __tests__/ops/log-metrics.test.ts
- * reads the apps' source and fails when this list and the source disagree.
+ * apps/caller/src, apps/responder/src). The ops stack counts each with a metric filter on every
+ * service's log group; __tests__/ops reads the apps' source and fails when this list and the source
+ * disagree.
  */
 export const ERROR_TYPES = [
   // Break/fix lab failure modes (apps/shared/src/config.ts FAILURE_MODES, minus "none").
@@ -22,6 +23,8 @@ export const ERROR_TYPES = [
   "work_busy",
   // Dependencies (DependencyError "<name>_unavailable", and the Redis client's own events).
   "redis_unavailable",
+  // A data store refused the credentials (liveness fails once it lasts LIVENESS_AUTH_FAILURE_MS).
+  "auth_refused",
   "redis_timeout",
   "mysql_unavailable",
   "ssm_unavailable",
@@ -64,5 +67,7 @@ export function errorTypePattern(type: ErrorType): string {
   return `{ $.errorType = "${type}" }`;
 }
 
-/** Requests answered 5xx (the request log line carries a numeric `status`). */
-export const STATUS_5XX_PATTERN = "{ $.status >= 500 }";
+/** Every errorType with its filter pattern, as the ops stack's metric filters take them. */
+export const ERROR_TYPE_FILTERS: readonly { readonly type: ErrorType; readonly pattern: string }[] = ERROR_TYPES.map(
+  (type) => ({ type, pattern: errorTypePattern(type) }),
+);

@@ -141,3 +141,78 @@ export function isScopedByCondition(s: Statement): boolean {
       /^sts:ExternalId$/i.test(c.variable),
   );
 }
+
+/**
+ * A web-identity (OIDC) trust statement's problem, or undefined when it has none: the token's
+ * audience must be pinned with StringEquals, and its subject to exact values (no "*" or "?", which
+ * StringLike reads as wildcards: `repo:org/repo:*` admits every branch and pull request) that all
+ * name one repository when they are GitHub subjects.
+ */
+export function webIdentityTrustProblem(s: Statement): string | undefined {
+  const federated = s.principals.some((p) => p.type === "Federated");
+  const webIdentity = s.actions.some((a) => /^sts:AssumeRoleWithWebIdentity$/i.test(a));
+  if (s.effect !== "Allow" || !federated || !webIdentity) return undefined;
+  const on = (claim: string) => s.conditions.filter((c) => c.variable.endsWith(`:${claim}`));
+  const exact = (c: Condition) =>
+    c.test === "StringEquals" || (c.test === "StringLike" && c.values.every((v) => !/[*?]/.test(v)));
+  const aud = on("aud");
+  if (!aud.some((c) => c.test === "StringEquals" && c.values.length > 0))
+    return "no StringEquals condition on the audience (aud)";
+  const sub = on("sub");
+  if (sub.length === 0) return "no condition on the subject (sub): any workflow of any repository could assume it";
+  const loose = sub.filter((c) => !exact(c) || c.values.length === 0);
+  if (loose.length > 0) return `subject condition with wildcards: ${loose.flatMap((c) => c.values).join(", ")}`;
+  const repos = new Set(
+    sub.flatMap((c) => c.values).flatMap((v) => (/^repo:([^:]+):/.exec(v) ? [/^repo:([^:]+):/.exec(v)![1]] : [])),
+  );
+  return repos.size > 1 ? `subjects of several repositories: ${[...repos].join(", ")}` : undefined;
+}
+
+/** The request context a simulated call carries: condition key → value (absent keys are omitted). */
+export type RequestContext = Readonly<Record<string, string>>;
+
+function globMatch(pattern: string, value: string): boolean {
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".")}$`,
+  );
+  return re.test(value);
+}
+
+/**
+ * Whether one condition holds for `context`, with IAM's semantics for absent keys: a positive
+ * operator is false, a negated one (`...Not...`) is true, `...IfExists` is true, `Null` tests
+ * presence (IAM JSON policy elements: condition operators). Unknown operators throw, so a rule never
+ * passes on a condition it cannot evaluate.
+ */
+export function conditionHolds(c: Condition, context: RequestContext): boolean {
+  const value = context[c.variable];
+  if (c.test === "Null") return c.values.some((v) => (v === "true") === (value === undefined));
+  const ifExists = c.test.endsWith("IfExists");
+  const op = ifExists ? c.test.slice(0, -"IfExists".length) : c.test;
+  const negated = /Not/.test(op);
+  if (value === undefined) return ifExists || negated;
+  const base = op.replace("Not", "");
+  const compare: Record<string, (pattern: string) => boolean> = {
+    StringEquals: (p) => p === value,
+    StringEqualsIgnoreCase: (p) => p.toLowerCase() === value.toLowerCase(),
+    StringLike: (p) => globMatch(p, value),
+    ArnEquals: (p) => p === value,
+    ArnLike: (p) => globMatch(p, value),
+    Bool: (p) => p.toLowerCase() === value.toLowerCase(),
+  };
+  const match = compare[base];
+  if (!match || (negated && base === "Bool")) throw new Error(`condition operator ${c.test} is not simulated`);
+  const any = c.values.some(match);
+  return negated ? !any : any;
+}
+
+/** Whether a statement of `effect` applies to `action` by any principal in `context` (resources not compared). */
+export function statementApplies(s: Statement, effect: "Allow" | "Deny", action: string, context: RequestContext) {
+  if (s.effect !== effect || !hasWildcardPrincipal(s)) return false;
+  const [service] = action.split(":");
+  const covers = s.actions.some((a) => a === "*" || a === action || a === `${service}:*`);
+  return covers && s.conditions.every((c) => conditionHolds(c, context));
+}

@@ -2,12 +2,16 @@
 // cross-resource rules. A rule applies to every resource of its type in any stack, so stacks that
 // land later are covered without touching this file. Ids: CKV = Checkov, AVD = Trivy, SH = AWS
 // Security Hub FSBP; an empty list means no scanner has that check.
+import { cidrsOverlap, parseCidr } from "../../modules/lib/cidr";
+import { planSubnets } from "../../modules/lib/subnet-plan";
 import { mappingCovers, type ContainerDefinition } from "./containers";
 import {
   hasWildcardPrincipal,
   isScopedByCondition,
   isWildcardAction,
   parsePolicy,
+  statementApplies,
+  webIdentityTrustProblem,
   type ParsedPolicy,
   type Statement,
 } from "./iam";
@@ -37,7 +41,18 @@ import {
   ruleLabel,
   securityGroupRules,
 } from "./sg";
-import { asNumber, block, blocks, isFalse, isRecord, isToken, isTrue, sameResource, type Resource } from "./tf";
+import {
+  asNumber,
+  block,
+  blocks,
+  isFalse,
+  isRecord,
+  isToken,
+  isTrue,
+  sameResource,
+  type Block,
+  type Resource,
+} from "./tf";
 
 /** FireLens's forward input; nothing may reach it (ARCHITECTURE.md, Logs). */
 export const FIRELENS_PORT = 24224;
@@ -149,6 +164,53 @@ const identity = (ctx: RuleContext) => policiesIn(ctx, IDENTITY_POLICIES, true);
 /** S3 companion resources (aws_s3_bucket_*) in any stack that name this bucket. */
 function companions(ctx: RuleContext, bucket: Resource, type: string): Resource[] {
   return ctx.env.attachedTo(type, "bucket", bucket);
+}
+
+/** Another account's or AWS's key: what an upload naming a foreign key would carry. */
+const FOREIGN_KEY = "arn:aws:kms:eu-west-1:111122223333:key/00000000-0000-0000-0000-000000000000";
+
+/**
+ * Uploads a KMS bucket must accept and refuse, simulated against its policy's Deny statements.
+ * Terraform's S3 backend sends no encryption header for state and lock-file writes when neither
+ * `encrypt` nor `kms_key_id` is set (internal/backend/remote-state/s3/client.go, put and
+ * lockWithFile); Firehose names the key it was given.
+ */
+function ownKeyProblem(statements: readonly Statement[], key: string): string | undefined {
+  const sse = "s3:x-amz-server-side-encryption";
+  const sseKey = "s3:x-amz-server-side-encryption-aws-kms-key-id";
+  const cases: { what: string; context: Record<string, string>; allowed: boolean }[] = [
+    { what: "an upload without encryption headers (state, lock file)", context: {}, allowed: true },
+    {
+      what: "an upload naming aws:kms with the bucket's key",
+      context: { [sse]: "aws:kms", [sseKey]: key },
+      allowed: true,
+    },
+    { what: "an SSE-S3 (AES256) upload", context: { [sse]: "AES256" }, allowed: false },
+    { what: "an aws:kms upload without a key id (aws/s3)", context: { [sse]: "aws:kms" }, allowed: false },
+    {
+      what: "an aws:kms upload with another key",
+      context: { [sse]: "aws:kms", [sseKey]: FOREIGN_KEY },
+      allowed: false,
+    },
+    {
+      what: "an aws:kms upload with a key alias",
+      context: { [sse]: "aws:kms", [sseKey]: "alias/aws/s3" },
+      allowed: false,
+    },
+    {
+      what: "an SSE-C upload",
+      context: { "s3:x-amz-server-side-encryption-customer-algorithm": "AES256" },
+      allowed: false,
+    },
+  ];
+  const wrong = cases.filter(({ context, allowed }) => {
+    const request = { ...context, "aws:SecureTransport": "true" };
+    const denied = statements.some((s) => statementApplies(s, "Deny", "s3:PutObject", request));
+    return denied === allowed;
+  });
+  return wrong.length === 0
+    ? undefined
+    : wrong.map((c) => `${c.what} is ${c.allowed ? "denied" : "not denied"}`).join("; ");
 }
 
 function listenersOf(ctx: RuleContext, lb: Resource): Resource[] {
@@ -594,6 +656,23 @@ export const RULES: readonly Rule[] = [
       }),
   },
   {
+    id: "CTR-07",
+    title: "a read-only-root collector is configured to write nothing to disk",
+    checkov: [],
+    trivy: [],
+    securityHub: ["ECS.5"],
+    // The ADOT image logs to stdout in containers (RUN_IN_CONTAINER=True in its Dockerfile); only
+    // these components write files: storage and file extensions, the file exporter and receiver,
+    // and ecs_observer (/etc/ecs_sd_targets.yaml, aws-otel-collector#2620).
+    check: (_s, ctx) =>
+      eachContainer(ctx, (c) => {
+        const config = c.environment.find((e) => e.name === "AOT_CONFIG_CONTENT")?.value;
+        if (config === undefined || !isTrue(c.raw.readonlyRootFilesystem)) return undefined;
+        const writers = String(config).match(/^\s*(file_storage|filelog|file|ecs_observer)(\/[\w-]+)?:/gm);
+        return writers ? `collector config writes to disk: ${writers.map((w) => w.trim()).join(", ")}` : undefined;
+      }),
+  },
+  {
     id: "TASK-01",
     title: "task execution role differs from task role",
     checkov: ["CKV_AWS_249"],
@@ -775,6 +854,25 @@ export const RULES: readonly Rule[] = [
         !g.body.subnet_group_name || g.body.subnet_group_name === "default" ? "default subnet group" : undefined,
       ),
   },
+  {
+    id: "EC-08",
+    title: "ElastiCache in prod: an automatic minor upgrade cannot turn into a replacement (prevent_destroy)",
+    checkov: [],
+    trivy: [],
+    securityHub: [],
+    // The provider reads engine_version back as the running "major.minor" and forces replacement when
+    // the configuration names a lower one (internal/service/elasticache/engine_version.go,
+    // engineVersionForceNewOnDowngrade); "<major>.x" is accepted only for Redis 6.
+    check: (_s, ctx) =>
+      eachResource(ctx, "aws_elasticache_replication_group", (g) => {
+        if (!isProduction(ctx) || isFalse(g.body.auto_minor_version_upgrade) || g.body.engine_version === undefined) {
+          return undefined;
+        }
+        return isTrue(block(g.body.lifecycle)?.prevent_destroy)
+          ? undefined
+          : `engine_version ${String(g.body.engine_version)} is pinned with automatic minor upgrades on, and nothing refuses the replacement a later upgrade would plan`;
+      }),
+  },
   // ── Aurora ───────────────────────────────────────────────────────────────
   {
     id: "RDS-01",
@@ -855,6 +953,32 @@ export const RULES: readonly Rule[] = [
         const missing = wanted.filter((w) => !exported.includes(w));
         if (exported.length === 0) return "enabled_cloudwatch_logs_exports is empty";
         return missing.length === 0 ? undefined : `log exports missing: ${missing.join(", ")}`;
+      }),
+  },
+  {
+    id: "RDS-07",
+    title: "Aurora in prod: a reader pinned to an AZ other than the writer's",
+    checkov: [],
+    trivy: [],
+    securityHub: ["RDS.15"],
+    check: (_s, ctx) =>
+      eachResource(ctx, "aws_rds_cluster", (c) => {
+        if (!isProduction(ctx)) return undefined;
+        const instances = ctx.env
+          .attachedTo("aws_rds_cluster_instance", "cluster_identifier", c)
+          .sort((a, b) => (asNumber(a.body.promotion_tier) ?? 0) - (asNumber(b.body.promotion_tier) ?? 0));
+        const [writer, ...readers] = instances;
+        if (!writer || readers.length === 0) return "no reader instance (nothing to fail over to)";
+        const writerAz = `${writer.address}.availability_zone`;
+        const spread = (r: Resource): boolean => {
+          const az = r.body.availability_zone;
+          if (typeof az !== "string") return false;
+          if (!isToken(az))
+            return typeof writer.body.availability_zone === "string" && az !== writer.body.availability_zone;
+          return az.includes("setsubtract(") && az.includes(writerAz);
+        };
+        const loose = readers.filter((r) => !spread(r)).map((r) => r.address);
+        return loose.length === 0 ? undefined : `readers may share the writer's AZ: ${loose.join(", ")}`;
       }),
   },
   // ── Firehose ─────────────────────────────────────────────────────────────
@@ -988,6 +1112,29 @@ export const RULES: readonly Rule[] = [
           ? undefined
           : "no lifecycle configuration",
       ),
+  },
+  {
+    id: "S3-07",
+    title: "S3 KMS buckets take uploads under their own key only, and without an encryption header",
+    checkov: [],
+    trivy: [],
+    securityHub: [],
+    check: (_s, ctx) =>
+      eachResource(ctx, "aws_s3_bucket", (b) => {
+        const enc = companions(ctx, b, "aws_s3_bucket_server_side_encryption_configuration")[0];
+        const byDefault = blocks(enc?.body.rule).flatMap((r) => blocks(r.apply_server_side_encryption_by_default))[0];
+        if (!byDefault || !String(byDefault.sse_algorithm).startsWith("aws:kms")) return undefined;
+        const key = String(byDefault.kms_master_key_id);
+        const statements = companions(ctx, b, "aws_s3_bucket_policy").flatMap((p) => {
+          const parsed = parsePolicy(ctx.env, p.stack, p.body.policy);
+          return parsed.ok ? parsed.statements : [];
+        });
+        try {
+          return ownKeyProblem(statements, key);
+        } catch (error) {
+          return `cannot simulate the bucket policy: ${(error as Error).message}`;
+        }
+      }),
   },
   // ── Logs ─────────────────────────────────────────────────────────────────
   {
@@ -1132,6 +1279,26 @@ export const RULES: readonly Rule[] = [
         }),
       ];
     },
+  },
+  {
+    id: "IAM-07",
+    title: "OIDC (GitHub Actions) trust: audience pinned, exact subjects of one repository",
+    checkov: ["CKV_AWS_358"],
+    trivy: [],
+    securityHub: [],
+    check: (_s, ctx) =>
+      ctx.env
+        .resources("aws_iam_role", ctx.stackName)
+        .filter((role) => {
+          const trust = parsePolicy(ctx.env, role.stack, role.body.assume_role_policy);
+          return !trust.ok || trust.statements.some((s) => s.principals.some((p) => p.type === "Federated"));
+        })
+        .flatMap((role) =>
+          eachStatement(
+            [{ resource: role, policy: parsePolicy(ctx.env, role.stack, role.body.assume_role_policy) }],
+            webIdentityTrustProblem,
+          ),
+        ),
   },
   {
     id: "KMS-01",
@@ -1403,7 +1570,183 @@ export const RULES: readonly Rule[] = [
       });
     },
   },
+  {
+    id: "X-09",
+    title: "WAF lets through every body the apps accept, and refuses a Content-Length above their limit",
+    checkov: [],
+    trivy: [],
+    securityHub: [],
+    check: (_s, ctx) => {
+      const limits = allContainers(ctx.env)
+        .filter(({ container }) => isAppContainer(container))
+        .map(({ container }) => appSetting(container, "BODY_LIMIT_BYTES", APP_DEFAULTS.bodyLimitBytes));
+      const maxBody = limits.length > 0 ? Math.max(...limits) : APP_DEFAULTS.bodyLimitBytes;
+      return eachResource(ctx, "aws_wafv2_web_acl", (acl) => wafBodyProblem(blocks(acl.body.rule), maxBody));
+    },
+  },
+  {
+    id: "X-10",
+    title: "FIS experiment roles hold every permission the FIS actions reference lists for their action",
+    checkov: [],
+    trivy: [],
+    securityHub: [],
+    check: (_s, ctx) =>
+      eachResource(ctx, "aws_fis_experiment_template", (t) => {
+        const role = ctx.env.referenced(t.stack, t.body.role_arn)?.resource;
+        if (role?.type !== "aws_iam_role") return "role_arn does not name a role of this configuration";
+        const granted = new Set(
+          ctx.env.attachedTo("aws_iam_role_policy", "role", role).flatMap((p) => {
+            const parsed = parsePolicy(ctx.env, p.stack, p.body.policy);
+            return parsed.ok ? parsed.statements.filter((s) => s.effect === "Allow").flatMap((s) => s.actions) : [];
+          }),
+        );
+        const problems = blocks(t.body.action).flatMap((a) => {
+          const id = String(a.action_id);
+          const needed = FIS_ACTION_PERMISSIONS[id];
+          if (!needed) return [`${id}: no documented permission list here (add it from the FIS actions reference)`];
+          const missing = needed.filter((n) => !granted.has(n));
+          return missing.length === 0 ? [] : [`${id} needs ${missing.join(", ")}`];
+        });
+        return problems.length === 0 ? undefined : problems.join("; ");
+      }),
+  },
+  {
+    id: "X-11",
+    title: "FIS network latency delays only the private subnets' hosts: not the ALB, not the VPC's DNS resolver",
+    checkov: [],
+    trivy: [],
+    securityHub: [],
+    check: (_s, ctx) =>
+      eachResource(ctx, "aws_fis_experiment_template", (t) => {
+        const latency = blocks(t.body.action).filter((a) => a.action_id === "aws:ecs:task-network-latency");
+        const plan = planSubnets(ctx.config.network);
+        const vpc = parseCidr(ctx.config.network.vpcCidr);
+        const resolver = vpc ? { network: vpc.network + 2, prefix: 32 } : undefined;
+        const publicCidrs = plan.publicSubnetCidrs.map((c) => parseCidr(c)).filter((c) => c !== undefined);
+        const problems = latency.flatMap((a) => {
+          const sources = blocks(a.parameter).find((p) => p.key === "sources")?.value;
+          if (sources === undefined || sources === "ALL") return ["sources is ALL: every destination is delayed"];
+          return String(sources)
+            .split(",")
+            .flatMap((text) => {
+              const cidr = parseCidr(text);
+              if (!cidr) return [`source ${text} is not an IPv4 CIDR this rule can check`];
+              return [
+                ...(resolver && cidrsOverlap(cidr, resolver) ? [`${text} covers the VPC resolver`] : []),
+                ...(publicCidrs.some((p) => cidrsOverlap(cidr, p)) ? [`${text} covers a public subnet (the ALB)`] : []),
+              ];
+            });
+        });
+        return problems.length === 0 ? undefined : problems.join("; ");
+      }),
+  },
+  {
+    id: "X-12",
+    title: "no percentile of Service Connect's TargetResponseTime (undocumented: the widget or alarm stays empty)",
+    checkov: [],
+    trivy: [],
+    securityHub: [],
+    check: (_s, ctx) => [
+      ...eachResource(ctx, "aws_cloudwatch_metric_alarm", ({ body: a }) =>
+        a.namespace === "AWS/ECS" && a.metric_name === "TargetResponseTime" && a.extended_statistic !== undefined
+          ? `extended_statistic ${String(a.extended_statistic)} on AWS/ECS TargetResponseTime`
+          : undefined,
+      ),
+      ...eachResource(ctx, "aws_cloudwatch_dashboard", (d) => {
+        let body: unknown;
+        try {
+          body = JSON.parse(String(d.body.dashboard_body));
+        } catch {
+          return "dashboard_body is not JSON";
+        }
+        const widgets = isRecord(body) && Array.isArray(body.widgets) ? body.widgets.filter(isRecord) : [];
+        const bad = widgets.flatMap((w) => {
+          const props = isRecord(w.properties) ? w.properties : {};
+          const lines = Array.isArray(props.metrics) ? props.metrics.filter(Array.isArray) : [];
+          return lines.filter((line: unknown[]) => {
+            const options = line.find(isRecord) ?? {};
+            const stat = String(options.stat ?? props.stat ?? "Average");
+            return line[0] === "AWS/ECS" && line[1] === "TargetResponseTime" && /^(p|tm|tc|ts|wm|pr)/i.test(stat);
+          });
+        });
+        return bad.length === 0
+          ? undefined
+          : `${bad.length} widget line(s) with a percentile of AWS/ECS TargetResponseTime`;
+      }),
+    ],
+  },
 ];
+
+/**
+ * Permissions each FIS action needs, from the FIS actions reference
+ * (https://docs.aws.amazon.com/fis/latest/userguide/fis-actions-reference.html, "Permissions").
+ */
+export const FIS_ACTION_PERMISSIONS: Readonly<Record<string, readonly string[]>> = {
+  "aws:ecs:stop-task": ["ecs:DescribeTasks", "ecs:ListTasks", "ecs:StopTask", "tag:GetResources"],
+  "aws:ecs:task-cpu-stress": ["ecs:DescribeTasks", "ssm:SendCommand", "ssm:ListCommands", "ssm:CancelCommand"],
+  "aws:ecs:task-network-blackhole-port": [
+    "ecs:DescribeTasks",
+    "ssm:SendCommand",
+    "ssm:ListCommands",
+    "ssm:CancelCommand",
+  ],
+  "aws:ecs:task-network-latency": [
+    "ecs:DescribeTasks",
+    "ecs:DescribeContainerInstances",
+    "ec2:DescribeInstances",
+    "ec2:DescribeSubnets",
+    "ssm:SendCommand",
+    "ssm:ListCommands",
+    "ssm:CancelCommand",
+  ],
+  "aws:rds:failover-db-cluster": ["rds:FailoverDBCluster", "rds:DescribeDBClusters", "tag:GetResources"],
+  "aws:elasticache:replicationgroup-interrupt-az-power": [
+    "elasticache:InterruptClusterAzPower",
+    "elasticache:DescribeReplicationGroups",
+    "tag:GetResources",
+  ],
+};
+
+/** WAF receives at most this much of a body from an ALB; SizeRestrictions_BODY matches above it. */
+const ALB_WAF_BODY_BYTES = 8192;
+
+function wafBodyProblem(rules: readonly Block[], maxBody: number): string | undefined {
+  const problems: string[] = [];
+  const common = rules.find(
+    (r) => block(block(r.statement)?.managed_rule_group_statement)?.name === "AWSManagedRulesCommonRuleSet",
+  );
+  if (common && maxBody > ALB_WAF_BODY_BYTES) {
+    const group = block(block(common.statement)?.managed_rule_group_statement)!;
+    const counted =
+      block(common.override_action)?.count !== undefined ||
+      blocks(group.rule_action_override).some(
+        (o) => o.name === "SizeRestrictions_BODY" && block(o.action_to_use)?.count !== undefined,
+      );
+    if (!counted) {
+      problems.push(`SizeRestrictions_BODY blocks bodies over ${ALB_WAF_BODY_BYTES} bytes; the apps accept ${maxBody}`);
+    }
+  }
+  const lengthRules = rules.flatMap((r) => {
+    const regex = block(block(r.statement)?.regex_match_statement);
+    const header = block(block(regex?.field_to_match)?.single_header)?.name;
+    return regex && String(header).toLowerCase() === "content-length"
+      ? [
+          {
+            name: String(r.name),
+            blocks: block(r.action)?.block !== undefined,
+            re: new RegExp(String(regex.regex_string)),
+          },
+        ]
+      : [];
+  });
+  for (const r of lengthRules.filter((l) => l.blocks && l.re.test(String(maxBody)))) {
+    problems.push(`rule ${r.name} blocks a Content-Length of ${maxBody}, which the apps accept`);
+  }
+  if (!lengthRules.some((l) => l.re.test(String(maxBody + 1)) && !l.re.test(String(maxBody)))) {
+    problems.push(`no rule matches a Content-Length above the apps' limit (${maxBody} bytes)`);
+  }
+  return problems.length === 0 ? undefined : problems.join("; ");
+}
 
 /** Ports a mapping publishes: containerPort, hostPort, or every port of a containerPortRange. */
 function mappedPorts(m: { containerPort?: number; hostPort?: number; containerPortRange?: string }): number[] {

@@ -2,6 +2,8 @@
 // words which findings it covers, matches them by a predicate over the finding (never by "skip this
 // rule"), and gives the reason. An exception that matches nothing is reported as unused.
 import { LOG_ROUTER_CONTAINER_NAME } from "../../fluent-bit/contract";
+import { DEPLOY_SERVICE_WIDE_SIDS } from "../../modules/lib/ci-permissions";
+import { ciRoleNames } from "../../stacks/ci-identity";
 import { FIS_TASK_ROLE_ACTIONS, SSM_AGENT_CONTAINER_NAME, SSM_AGENT_IMAGE } from "../../modules/ecs-service/sidecars";
 import { parseContainerDefinitions, type ContainerDefinition } from "./containers";
 import { fisEnabled, isSsmAgentContainer } from "./rule-kit";
@@ -117,6 +119,18 @@ function isClusterScopedListTasks(v: Violation, env: Environment): boolean {
   );
 }
 
+/** A service-wide statement of the CI deploy role's inline policy (modules/lib/ci-permissions.ts). */
+function isCiDeployServiceWideStatement(v: Violation, env: Environment): boolean {
+  if (v.resource.type !== "aws_iam_role_policy" || v.stack !== "ci-identity") return false;
+  if (!(DEPLOY_SERVICE_WIDE_SIDS as readonly (string | undefined)[]).includes(v.detail)) return false;
+  const deployRole = ciRoleNames(env.config.namePrefix).deploy;
+  return env
+    .resources("aws_iam_role", v.resource.stack)
+    .some(
+      (role) => role.body.name === deployRole && env.mentionsResource(v.resource.stack, v.resource.body.role, role),
+    );
+}
+
 export const EXCEPTIONS: readonly PolicyException[] = [
   {
     rule: "IAM-02",
@@ -128,7 +142,7 @@ export const EXCEPTIONS: readonly PolicyException[] = [
   {
     rule: "ALB-06",
     covers: "the internet-facing application load balancer of the platform stack",
-    reason: "The ALB is the public entry to the caller by design; WAF-01, SG-01 and LSN-* guard it instead.",
+    reason: "The ALB is the public entry to the public services by design; WAF-01, SG-01 and LSN-* guard it instead.",
     matches: (v) => v.stack === "platform" && (v.resource.type === "aws_lb" || v.resource.type === "aws_alb"),
   },
   {
@@ -178,5 +192,19 @@ export const EXCEPTIONS: readonly PolicyException[] = [
     reason:
       'CreateActivation and DeleteActivation have no resource type in the SSM authorization reference, and the activation\'s tags are written before it has an ARN; the FIS user guide grants them on "*". iam:PassRole and DeregisterManagedInstance are scoped.',
     matches: isFisRegistrationStatement,
+  },
+  {
+    rule: "IAM-02",
+    covers: `the CI deploy role's service-wide statements (${DEPLOY_SERVICE_WIDE_SIDS.join(", ")}; ci-identity stack)`,
+    reason:
+      "cdktn deploy creates, replaces and deletes resources of every service the stacks use, and most Create APIs take no ARN; the role is limited to the stack's region, buckets and roles named <namePrefix>-*, denied the CI identity and the state bucket, and trusted only from the GitHub environment.",
+    matches: isCiDeployServiceWideStatement,
+  },
+  {
+    rule: "IAM-03",
+    covers: `the CI deploy role's service-wide statements (${DEPLOY_SERVICE_WIDE_SIDS.join(", ")}; ci-identity stack)`,
+    reason:
+      'Create APIs name no resource before it exists, so Terraform needs "*" for them; the grant is limited by aws:RequestedRegion, and IAM and S3 are granted by ARN (<namePrefix>-*) instead.',
+    matches: isCiDeployServiceWideStatement,
   },
 ];
