@@ -40,7 +40,15 @@ async function main(): Promise<void> {
   const services = config.services;
   const local = Object.keys(services).filter((name) => services[name]!.app !== undefined);
   const port = (name: string) => process.env[portVariable(name)] ?? String(services[name]!.port);
-  const base = { HOST: "127.0.0.1", DEMO_ROUTES_ENABLED: String(config.demoRoutes.enabled), ...process.env };
+  // Locally every trace is kept (when OTEL_EXPORTER_OTLP_ENDPOINT is set), and Ctrl-C does not hold
+  // the listener open for a load balancer that is not there.
+  const base = {
+    HOST: "127.0.0.1",
+    DEMO_ROUTES_ENABLED: String(config.demoRoutes.enabled),
+    TRACES_SAMPLE_RATIO: "1",
+    SHUTDOWN_DELAY_MS: "0",
+    ...process.env,
+  };
 
   const running: RunningServer[] = [];
   for (const name of startOrder(services).filter((n) => local.includes(n))) {

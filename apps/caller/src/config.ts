@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { baseConfigShape, checkBaseConfig, envInt, parseAppConfig } from "../../shared/src/config";
-import { serviceUrlSchema } from "../../shared/src/env-contract";
+import { serviceUrlSchema, UPSTREAM_ENV } from "../../shared/src/env-contract";
 
 const schema = z
   .object({
@@ -17,7 +17,7 @@ const schema = z
      * Largest dependency answer the caller reads, in bytes; a longer one is cut off and counts as
      * `bad_body` (the page degrades, the breaker counts it).
      */
-    UPSTREAM_MAX_BODY_BYTES: envInt(1_024, 16_777_216, 524_288),
+    ...UPSTREAM_ENV,
     BREAKER_FAILURE_THRESHOLD: envInt(1, 1_000, 5),
     BREAKER_RESET_MS: envInt(10, 600_000, 5_000),
     CACHE_MAX_TTL_SEC: envInt(1, 31_536_000, 86_400),

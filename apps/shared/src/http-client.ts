@@ -21,7 +21,7 @@ export interface ServiceClientOptions {
   readonly breaker: CircuitBreaker;
   /**
    * Largest answer body read, in bytes (a declared or streamed longer one is cut off: `bad_body`).
-   * @default 524288 (512 KiB)
+   * @default 1048576 (1 MiB)
    */
   readonly maxBodyBytes?: number;
   readonly random?: () => number;
@@ -56,7 +56,7 @@ function isTargetFailure(error: unknown): boolean {
 /** What an answer must look like; a mismatch is `bad_body`. */
 export type AnswerSchema<T> = z.ZodType<T>;
 
-const DEFAULT_MAX_BODY_BYTES = 524_288;
+const DEFAULT_MAX_BODY_BYTES = 1_048_576;
 
 /** The first problem zod found, as "data: expected array, received null". */
 function firstIssue(error: z.ZodError): string {

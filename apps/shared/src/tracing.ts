@@ -93,9 +93,43 @@ export function createSampler(settings: SamplerSettings): Sampler {
   // The package falls back to a fixed 1 request/s + 5 % of its own with no option to change it;
   // the fallback here is TRACES_SAMPLE_RATIO, as everywhere else. Pinned version (0.3.0), checked
   // by the tracing tests: should the field move, the package's own fallback stays in force.
-  const inner = (remote as unknown as { internalXraySampler?: { fallbackSampler?: Sampler } }).internalXraySampler;
+  const inner = (remote as unknown as { internalXraySampler?: XraySamplerInternals }).internalXraySampler;
   if (inner && "fallbackSampler" in inner) inner.fallbackSampler = ratio;
+  if (inner?.ruleCache) memoizeRuleMatching(inner.ruleCache);
   return remote;
+}
+
+/** The parts of sampler-aws-xray 0.3.0's internal sampler the two adjustments above touch. */
+interface XraySamplerInternals {
+  fallbackSampler?: Sampler;
+  ruleCache?: { ruleAppliers: unknown[]; getMatchedRule(attributes: Attributes): unknown };
+}
+
+/**
+ * The package finds a request's rule by building regular expressions from the rules' patterns on
+ * every call (microseconds per rule, for every request). Which rule matches depends only on the
+ * attributes passed (method, host, path) and the rule set, so the index of the match is remembered
+ * per attribute combination until the rules change; the rule object itself is read each time, as
+ * the package swaps it when X-Ray sends new reservoir targets.
+ */
+function memoizeRuleMatching(cache: NonNullable<XraySamplerInternals["ruleCache"]>): void {
+  const match = cache.getMatchedRule.bind(cache);
+  let rules: unknown[] | undefined;
+  const indexes = new Map<string, number>();
+  cache.getMatchedRule = (attributes: Attributes) => {
+    if (cache.ruleAppliers !== rules) {
+      rules = cache.ruleAppliers;
+      indexes.clear();
+    }
+    const key = `${attributes["http.request.method"]} ${attributes["server.address"]} ${attributes["url.path"]}`;
+    let index = indexes.get(key);
+    if (index === undefined) {
+      index = cache.ruleAppliers.indexOf(match(attributes));
+      if (indexes.size >= 1_000) indexes.clear();
+      indexes.set(key, index);
+    }
+    return index >= 0 ? cache.ruleAppliers[index] : undefined;
+  };
 }
 
 /** Sampling settings from the environment; invalid values fall back (the app's config check then fails start-up). */
@@ -114,15 +148,31 @@ export function samplerSettings(env: NodeJS.ProcessEnv): SamplerSettings {
 const HEALTH = new Set(["/healthz", "/readyz"]);
 const DECIDED = Symbol("traced");
 /**
- * A trace id (32 hex) and a span id (16 hex) for a sampling decision or a "not sampled" parent:
- * Math.random, as the X-Ray id generator does (ids need to be unique, not secret; a CSPRNG call
- * per request costs more than the rest of the decision).
+ * A trace id (32 hex) and a span id (16 hex) for a sampling decision or a "not sampled" parent,
+ * from pooled random words (ids need to be unique and evenly spread for ratio sampling, and a
+ * call per request costs more than the rest of the decision).
  */
 const newIds = () => {
+  const words = randomWords(6);
   let hex = "";
-  for (let i = 0; i < 6; i++) hex += ((Math.random() * 2 ** 32) >>> 0).toString(16).padStart(8, "0");
+  for (const w of words) hex += HEX8(w);
   return { traceId: hex.slice(0, 32), spanId: hex.slice(32) };
 };
+
+/** Random 32-bit words from a pool refilled 4 KiB at a time (one call for many requests). */
+const pool = new Uint32Array(1_024);
+let used = pool.length;
+function randomWords(n: number): Uint32Array {
+  if (used + n > pool.length) {
+    crypto.getRandomValues(pool);
+    used = 0;
+  }
+  used += n;
+  return pool.subarray(used - n, used);
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+const HEX8 = (w: number) => HEX[w >>> 24]! + HEX[(w >>> 16) & 255]! + HEX[(w >>> 8) & 255]! + HEX[w & 255]!;
 
 /**
  * Decides whether an incoming request is traced before any instrumentation touches it, so a request
