@@ -53,6 +53,12 @@ describe("responder when MySQL refuses its credentials", () => {
     // No traffic needed: the task probes a fresh connection and follows MySQL back.
     await setPassword("first-password");
     await eventually(async () => (await timedFetch(`${svc.url}/healthz`)).status === 200, 6_000);
-    await request(svc.url).post("/data").send({ user: "Alice", message: "after" }).expect(201);
+    // The pool replaces its refused connections on next use: a write lands within a second or so.
+    await eventually(
+      async () => (await request(svc.url).post("/data").send({ user: "Alice", message: "after" })).status === 201,
+      2_000,
+    );
+    const after = await request(svc.url).get("/data").expect(200);
+    expect(JSON.stringify(after.body)).toContain('"after"');
   });
 });

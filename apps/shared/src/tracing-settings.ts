@@ -15,10 +15,6 @@ export const OTLP_SIDECAR_ENDPOINT = `http://127.0.0.1:${OTLP_HTTP_PORT}`;
 export const TRACES_SAMPLE_RATIO_ENV = "TRACES_SAMPLE_RATIO";
 /** Set on the app container to sample by X-Ray rules: the collector's awsproxy extension. */
 export const XRAY_SAMPLING_ENDPOINT_ENV = "XRAY_SAMPLING_ENDPOINT";
-/** The collector's awsproxy port (X-Ray's own), on the task's loopback. */
-export const XRAY_PROXY_PORT = 2000;
-/** What the app container's XRAY_SAMPLING_ENDPOINT is in a task with the collector sidecar. */
-export const XRAY_SAMPLING_SIDECAR_ENDPOINT = `http://127.0.0.1:${XRAY_PROXY_PORT}`;
 /**
  * Set by tracing on an incoming request it does not trace: headers its downstream calls carry, so
  * the next service skips it as well (a W3C traceparent whose sampled flag is off).
