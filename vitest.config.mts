@@ -1,4 +1,5 @@
 import { configDefaults, defineConfig } from "vitest/config";
+import { IMAGE_NODE_OPTIONS } from "./scripts/image-node-options.js";
 
 /**
  * Tests that need more than this process: the real Redis/MariaDB, child processes (services, CLIs,
@@ -61,6 +62,8 @@ export default defineConfig({
           ...shared,
           name: "system-isolated",
           include: FRESH_PROCESS,
+          // Context flows through the tracing code as it does in the images.
+          execArgv: [...IMAGE_NODE_OPTIONS],
         },
       },
     ],

@@ -14,16 +14,28 @@
  *   BENCH_TARGETS            comma list of bare,get-cache,data,fanout (default all)
  *   BENCH_APPS_ROOT          another checkout to build from (before/after figures)
  *   BENCH_CPU_PROF           a folder: the services run with --cpu-prof and write their profiles there
+ *   BENCH_NODE_OPTIONS       the services' NODE_OPTIONS (default: the images')
+ *   BENCH_RATE               a fixed offered load, req/s over all connections (default: as fast as served)
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import autocannon from "autocannon";
-import { build } from "esbuild";
-import { buildApp } from "../scripts/build-app";
+import {
+  buildBundles,
+  fakeXrayProxy,
+  seed,
+  sinkCollector,
+  startPair,
+  startServer,
+  stopAll,
+  tracingEnv,
+  type Pair,
+  type Sink,
+  type Started,
+} from "./services";
+import { IMAGE_NODE_OPTIONS } from "../scripts/image-node-options";
 
 const root = resolve(__dirname, "..");
 const appsRoot = resolve(process.env.BENCH_APPS_ROOT ?? root);
@@ -34,6 +46,7 @@ const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? "info";
 const TRACING = process.env.BENCH_TRACING !== "0";
 const SAMPLE_RATE = Number(process.env.BENCH_SAMPLE_RATE ?? 0.05);
 const RESERVOIR = Number(process.env.BENCH_RESERVOIR ?? 1);
+const RATE = process.env.BENCH_RATE ? Number(process.env.BENCH_RATE) : undefined;
 const CPU_PROF = process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU_PROF) : undefined;
 const prefix = `bench:${process.pid}:`;
 
@@ -49,118 +62,52 @@ const wanted = new Set(
 );
 wanted.add("bare"); // every ratio needs it
 
-interface Sink {
-  url: string;
-  close: () => Promise<void>;
-}
-
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-const closer = (server: Server) => () =>
-  new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r())));
-
-/** Accepts OTLP/HTTP exports and drops them: the apps pay for tracing and exporting, not a collector. */
-async function sinkCollector(): Promise<Sink & { receivedBytes: () => number }> {
-  let bytes = 0;
-  const server = createServer((req, res) => {
-    req.on("data", (c: Buffer) => (bytes += c.length));
-    req.on("end", () => res.writeHead(200, { "content-type": "application/json" }).end("{}"));
-  });
-  return { url: await listen(server), receivedBytes: () => bytes, close: closer(server) };
-}
-
-/**
- * The ADOT collector's awsproxy extension as the sampler sees it: GetSamplingRules returns one rule per
- * service (what the services stack's aws_xray_sampling_rule holds) and the Default rule.
- */
-async function fakeXrayProxy(): Promise<Sink & { ruleReads: () => number }> {
-  let ruleReads = 0;
-  const rule = (name: string, service: string, priority: number) => ({
-    SamplingRule: {
-      RuleName: name,
-      RuleARN: `arn:aws:xray:us-east-1:000000000000:sampling-rule/${name}`,
-      Priority: priority,
-      ReservoirSize: RESERVOIR,
-      FixedRate: SAMPLE_RATE,
-      ServiceName: service,
-      ServiceType: "*",
-      Host: "*",
-      HTTPMethod: "*",
-      URLPath: "*",
-      ResourceARN: "*",
-      Attributes: {},
-      Version: 1,
-    },
-  });
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on("end", () => {
-      const body =
-        req.url === "/GetSamplingRules"
-          ? (ruleReads++,
-            {
-              SamplingRuleRecords: [
-                rule("bench-caller", "caller", 100),
-                rule("bench-responder", "responder", 100),
-                rule("Default", "*", 10_000),
-              ],
-            })
-          : { SamplingTargetDocuments: [], LastRuleModification: 0, UnprocessedStatistics: [] };
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
-    });
-  });
-  return { url: await listen(server), ruleReads: () => ruleReads, close: closer(server) };
-}
-
-/** Starts a script with Node and resolves with the URL it prints ("<name> listening on <url>"). */
-function start(
-  script: string,
-  env: NodeJS.ProcessEnv,
-  profileName?: string,
-): Promise<{ url: string; child: ChildProcess }> {
-  const flags =
-    profileName && CPU_PROF
-      ? ["--cpu-prof", `--cpu-prof-dir=${CPU_PROF}`, `--cpu-prof-name=${profileName}.cpuprofile`]
-      : [];
-  const child = spawn(process.execPath, [...flags, script], {
-    env: { PATH: process.env.PATH, LOG_LEVEL, HOST: "127.0.0.1", PORT: "0", ...env },
-    // Request logs go to stdout as in a container; reading them here keeps the pipe drained.
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  return new Promise((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`${script} exited with ${code}`)));
-    let seen = "";
-    const watch = (chunk: Buffer) => {
-      seen += chunk.toString();
-      const m = /listening on (http:\/\/[^\s"]+)/.exec(seen);
-      if (!m) return;
-      child.stdout!.off("data", watch);
-      child.stdout!.resume();
-      resolve({ url: m[1]!, child });
-    };
-    child.stdout!.on("data", watch);
-  });
-}
-
 interface Figures {
   rps: number;
   p50: number;
   p99: number;
   non2xx: number;
   errors: number;
+  /** CPU time the serving processes spent per answered request (user + system), µs; NaN without /proc. */
+  cpuUs: number;
 }
 
-async function measure(url: string, seconds = DURATION_SEC): Promise<Figures> {
-  const r = await autocannon({ url, connections: CONNECTIONS, duration: seconds });
+/** CPU ticks (user + system) a process has used so far, from /proc; NaN where there is none. */
+function cpuTicks(pid: number | undefined): number {
+  try {
+    // Fields after the command name (which may hold spaces): state is [0], utime [11], stime [12].
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return Number.NaN;
+  }
+}
+/** Linux reports process CPU time in ticks of 1/100 s (USER_HZ) on every platform Fargate runs. */
+const TICK_US = 10_000;
+
+/**
+ * One autocannon run against `url`. `serving` are the processes that do the work (the fan-out: the
+ * caller and the responder): their CPU per request measures what a change costs without the noise
+ * that the load generator and other work on the same cores add to req/s.
+ */
+async function measure(url: string, serving: ChildProcess[], seconds = DURATION_SEC): Promise<Figures> {
+  const cpu = () => serving.reduce((sum, child) => sum + cpuTicks(child.pid), 0);
+  const before = cpu();
+  const r = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: seconds,
+    ...(RATE ? { overallRate: RATE } : {}),
+  });
+  const answered = r.requests.total;
   return {
     rps: r.requests.average,
     p50: r.latency.p50,
     p99: r.latency.p99,
     non2xx: r.non2xx,
     errors: r.errors + r.timeouts,
+    cpuUs: answered > 0 ? ((cpu() - before) * TICK_US) / answered : Number.NaN,
   };
 }
 
@@ -169,35 +116,16 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-interface Pair {
-  caller: { url: string; child: ChildProcess };
-  responder: { url: string; child: ChildProcess };
-}
-
-async function startPair(
-  bundles: { caller: string; responder: string },
-  env: NodeJS.ProcessEnv,
-  label: string,
-): Promise<Pair> {
-  const responder = await start(bundles.responder, { ...env, SERVICE_NAME: "responder" }, `responder${label}`);
-  const caller = await start(
-    bundles.caller,
-    { ...env, SERVICE_NAME: "caller", RESPONDER_URL: responder.url },
-    `caller${label}`,
-  );
-  return { caller, responder };
-}
-
-function targetUrl(id: TargetId, pair: Pair, hello: string): string {
+function target(id: TargetId, pair: Pair, hello: Started): [string, ChildProcess[]] {
   switch (id) {
     case "bare":
-      return hello;
+      return [hello.url, [hello.child]];
     case "get-cache":
-      return `${pair.caller.url}/get-cache/bench`;
+      return [`${pair.caller.url}/get-cache/bench`, [pair.caller.child]];
     case "data":
-      return `${pair.responder.url}/data`;
+      return [`${pair.responder.url}/data`, [pair.responder.child]];
     case "fanout":
-      return `${pair.caller.url}/`;
+      return [`${pair.caller.url}/`, [pair.caller.child, pair.responder.child]];
   }
 }
 
@@ -207,61 +135,43 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   const sinks: Sink[] = [];
   try {
-    const [caller, responder] = await Promise.all([
-      buildApp({ app: "caller", outDir: join(work, "caller"), root: appsRoot }),
-      buildApp({ app: "responder", outDir: join(work, "responder"), root: appsRoot }),
-    ]);
-    const helloJs = join(work, "hello.js");
-    await build({
-      entryPoints: [join(root, "bench", "hello.ts")],
-      bundle: true,
-      platform: "node",
-      packages: "external",
-      outfile: helloJs,
-      logLevel: "error",
+    const bundles = await buildBundles(root, appsRoot, work);
+    const common: NodeJS.ProcessEnv = {
+      LOG_LEVEL,
+      REDIS_KEY_PREFIX: prefix,
+      DEMO_ROUTES_ENABLED: "true",
+      NODE_ENV: "production",
+      NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? IMAGE_NODE_OPTIONS.join(" "),
+    };
+    const profile = (name: string) => ({
+      nodeFlags: CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${CPU_PROF}`, `--cpu-prof-name=${name}.cpuprofile`] : [],
     });
-    const bundles = { caller: caller.bundle, responder: responder.bundle };
-    const common: NodeJS.ProcessEnv = { REDIS_KEY_PREFIX: prefix, DEMO_ROUTES_ENABLED: "true", NODE_ENV: "production" };
 
-    const hello = await start(helloJs, { NODE_PATH: join(root, "node_modules") });
+    const hello = await startServer(bundles.hello, { NODE_PATH: join(root, "node_modules") });
     children.push(hello.child);
-    const plain = await startPair(bundles, common, "");
+    const plain = await startPair(bundles, common, profile);
     children.push(plain.caller.child, plain.responder.child);
     let traced: Pair | undefined;
     let sink: Awaited<ReturnType<typeof sinkCollector>> | undefined;
     let xray: Awaited<ReturnType<typeof fakeXrayProxy>> | undefined;
     if (TRACING) {
       sink = await sinkCollector();
-      xray = await fakeXrayProxy();
+      xray = await fakeXrayProxy({ reservoir: RESERVOIR, fixedRate: SAMPLE_RATE });
       sinks.push(sink, xray);
       traced = await startPair(
         bundles,
-        {
-          ...common,
-          REDIS_KEY_PREFIX: `${prefix}t:`,
-          OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
-          XRAY_SAMPLING_ENDPOINT: xray.url,
-          // What the rule says, should the sampler ever fall back (no rules from the proxy).
-          TRACES_SAMPLE_RATIO: String(SAMPLE_RATE),
-        },
-        "-traced",
+        { ...common, REDIS_KEY_PREFIX: `${prefix}t:`, ...tracingEnv(sink, xray, SAMPLE_RATE) },
+        (name) => profile(`${name}-traced`),
       );
       children.push(traced.caller.child, traced.responder.child);
     }
-    const post = (url: string, body: unknown) =>
-      fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-    for (const pair of [plain, traced]) {
-      if (!pair) continue;
-      await post(`${pair.caller.url}/set-cache`, { key: "bench", value: "cached value" });
-      await post(`${pair.caller.url}/data`, { user: "Alice", message: "Hello from Caller Service!" });
-      await post(`${pair.responder.url}/data`, { user: "Bob", message: "Hello from Responder Service!" });
-      await fetch(`${pair.responder.url}/data`); // fill the page cache
-    }
+    await seed(plain);
+    if (traced) await seed(traced);
     const ids = (Object.keys(TARGETS) as TargetId[]).filter((id) => wanted.has(id));
     // Warm-up: JIT and connection pools, not measured.
     for (const id of ids) {
-      await measure(targetUrl(id, plain, hello.url), 1);
-      if (traced && id !== "bare") await measure(targetUrl(id, traced, hello.url), 1);
+      await measure(...target(id, plain, hello), 1);
+      if (traced && id !== "bare") await measure(...target(id, traced, hello), 1);
     }
 
     // Bare Express runs before and after every target, and a target's traced run right after its
@@ -269,15 +179,16 @@ async function main(): Promise<void> {
     const plainRuns = new Map<TargetId, Figures[]>(ids.map((id) => [id, []]));
     const tracedRuns = new Map<TargetId, Figures[]>(ids.map((id) => [id, []]));
     const bareAround = new Map<TargetId, number[]>(ids.map((id) => [id, []]));
-    let lastBare = await measure(hello.url);
+    const bare = () => measure(...target("bare", plain, hello));
+    let lastBare = await bare();
     plainRuns.get("bare")!.push(lastBare);
     for (let round = 0; round < ROUNDS; round++) {
       for (const id of ids) {
         if (id === "bare") continue;
         const before = lastBare;
-        plainRuns.get(id)!.push(await measure(targetUrl(id, plain, hello.url)));
-        if (traced) tracedRuns.get(id)!.push(await measure(targetUrl(id, traced, hello.url)));
-        lastBare = await measure(hello.url);
+        plainRuns.get(id)!.push(await measure(...target(id, plain, hello)));
+        if (traced) tracedRuns.get(id)!.push(await measure(...target(id, traced, hello)));
+        lastBare = await bare();
         plainRuns.get("bare")!.push(lastBare);
         bareAround.get(id)!.push((before.rps + lastBare.rps) / 2);
       }
@@ -299,11 +210,16 @@ async function main(): Promise<void> {
       const around = bareAround.get(id)!;
       const ofBare = id === "bare" ? 1 : median(runs.map((r, i) => r.rps / around[i]!));
       const cost = traces.length ? median(traces.map((t, i) => 1 - t.rps / runs[i]!.rps)) : undefined;
+      const cpu = median(runs.map((r) => r.cpuUs));
+      const tracedCpu = traces.length ? median(traces.map((r) => r.cpuUs)) : Number.NaN;
+      // Requests per CPU-second lost: what tracing takes from a task's capacity.
+      const cpuCost = traces.length ? 1 - cpu / tracedCpu : undefined;
+      const pct = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? "-" : `${(x * 100).toFixed(1)} %`);
       return {
         id,
         ofBare,
         cost,
-        rps: median(runs.map((r) => r.rps)),
+        cpuCost,
         p99: median(runs.map((r) => r.p99)),
         row: {
           target: TARGETS[id],
@@ -311,22 +227,36 @@ async function main(): Promise<void> {
           "% of bare": `${Math.round(ofBare * 100)} %`,
           "p50 ms": median(runs.map((r) => r.p50)),
           "p99 ms": median(runs.map((r) => r.p99)),
+          "CPU µs/req": Math.round(cpu),
           "traced req/s": traces.length ? Math.round(median(traces.map((r) => r.rps))) : "-",
           "traced p99": traces.length ? median(traces.map((r) => r.p99)) : "-",
-          "tracing cost": cost === undefined ? "-" : `${(cost * 100).toFixed(1)} %`,
+          "traced CPU µs/req": traces.length ? Math.round(tracedCpu) : "-",
+          "tracing cost req/s": pct(cost),
+          "tracing cost CPU": pct(cpuCost),
           "non-2xx": [...runs, ...traces].reduce((n, r) => n + r.non2xx, 0),
           errors: [...runs, ...traces].reduce((n, r) => n + r.errors, 0),
         },
       };
     });
     console.table(rows.map((r) => r.row));
+    // Identical code measured seconds apart: how far req/s moves on its own on this machine.
+    const bares = plainRuns.get("bare")!.map((r) => r.rps);
+    const drift = bares.slice(1).map((x, i) => Math.abs(x / bares[i]! - 1));
+    console.log(
+      `noise: consecutive bare runs differ by ${(median(drift) * 100).toFixed(1)} % (median), ` +
+        `${(Math.max(...drift) * 100).toFixed(1)} % (max) in req/s`,
+    );
     const get = (id: TargetId) => rows.find((r) => r.id === id);
+    const traceCosts = rows.filter((r) => r.cpuCost !== undefined);
     const checks: Record<string, boolean | undefined> = {
       "get-cache >= 80 % of bare": get("get-cache") && get("get-cache")!.ofBare >= 0.8,
       "fan-out >= 35 % of bare": get("fanout") && get("fanout")!.ofBare >= 0.35,
       "fan-out p99 <= 30 ms": get("fanout") && get("fanout")!.p99 <= 30,
-      "tracing costs <= 10 % on every target": traced
-        ? rows.every((r) => r.cost === undefined || r.cost <= 0.1)
+      "tracing costs <= 10 % of capacity (CPU per request) on every target": traceCosts.length
+        ? traceCosts.every((r) => r.cpuCost! <= 0.1)
+        : undefined,
+      "tracing costs <= 10 % of req/s on every target": traceCosts.length
+        ? traceCosts.every((r) => r.cost! <= 0.1)
         : undefined,
       "zero errors": rows.every((r) => r.row["non-2xx"] === 0 && r.row.errors === 0),
     };
@@ -334,16 +264,7 @@ async function main(): Promise<void> {
       if (ok !== undefined) console.log(`${ok ? "met   " : "MISSED"} ${name}`);
     }
   } finally {
-    await Promise.all(
-      children.map(
-        (child) =>
-          new Promise<void>((r) => {
-            if (child.exitCode !== null) return r();
-            child.once("exit", () => r());
-            child.kill("SIGTERM");
-          }),
-      ),
-    );
+    await stopAll(children);
     await Promise.all(sinks.map((s) => s.close()));
     if (!CPU_PROF) rmSync(work, { recursive: true, force: true });
   }

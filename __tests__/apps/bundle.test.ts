@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp, INSTRUMENTED_PACKAGES, NODE_TARGET, type BuiltApp } from "../../scripts/build-app";
+import { IMAGE_NODE_OPTIONS } from "../../scripts/image-node-options";
 import { createTestDatabase, eventually, uniquePrefix } from "./harness";
 
 const ROOT = resolve(__dirname, "../..");
@@ -41,6 +42,7 @@ async function run(bundle: string, env: Record<string, string>): Promise<Started
       LOG_LEVEL: "warn",
       DEMO_ROUTES_ENABLED: "true",
       SHUTDOWN_DELAY_MS: "0",
+      NODE_OPTIONS: IMAGE_NODE_OPTIONS.join(" "),
       ...env,
     },
   });
@@ -94,6 +96,13 @@ describe.concurrent("production bundle", () => {
     expect(caller.packages).toContain("node_modules/@redis/client");
     expect(caller.packages).not.toContain("node_modules/mysql2");
     expect(caller.packages.some((p) => p.includes("cdktf") || p.includes("winston"))).toBe(false);
+  });
+
+  it("when the image starts Node, then its NODE_OPTIONS are the ones the tests, chaos suite and benchmarks run with", () => {
+    const dockerfile = readFileSync(join(ROOT, "apps", "Dockerfile"), "utf8");
+    const options = /NODE_OPTIONS="([^"]*)"/.exec(dockerfile)?.[1];
+    expect(options?.split(" ")).toEqual([...IMAGE_NODE_OPTIONS]);
+    expect(IMAGE_NODE_OPTIONS).toContain("--experimental-async-context-frame");
   });
 
   it("when the caller bundle starts, then it logs its URL as JSON, serves /healthz, and exits 0 on SIGTERM", async () => {

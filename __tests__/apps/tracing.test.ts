@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Tracing } from "../../apps/shared/src/tracing";
+import { IMAGE_NODE_OPTIONS } from "../../scripts/image-node-options";
 import { nativeRequire } from "./tracing-native";
 
 type Harness = typeof import("./harness");
@@ -54,6 +55,10 @@ const scope = (s: ReadableSpan) => s.instrumentationScope.name.replace("@opentel
 const parentOf = (s: ReadableSpan) => s.parentSpanContext?.spanId;
 
 describe("tracing across caller and responder", () => {
+  it("when these tests run, then Node runs with the images' options (context flows as in production)", () => {
+    expect(process.execArgv).toEqual(expect.arrayContaining([...IMAGE_NODE_OPTIONS]));
+  });
+
   it("when caller GET / runs on a cold cache, then one trace holds the caller's Redis read, the call to the responder, and the responder's Redis and MySQL", async () => {
     const res = await fetch(`${caller.url}/`);
     expect(res.status).toBe(200);

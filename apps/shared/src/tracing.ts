@@ -146,6 +146,8 @@ export function samplerSettings(env: NodeJS.ProcessEnv): SamplerSettings {
 }
 
 const HEALTH = new Set(["/healthz", "/readyz"]);
+/** AWSXRayPropagator's header, as Node lower-cases it. */
+const XRAY_HEADER = "x-amzn-trace-id";
 const DECIDED = Symbol("traced");
 /**
  * A trace id (32 hex) and a span id (16 hex) for a sampling decision or a "not sampled" parent,
@@ -202,7 +204,12 @@ export class RequestSampler implements Sampler {
   private decide(req: IncomingMessage): boolean {
     this.pending = undefined;
     if (HEALTH.has(req.url ?? "")) return false;
-    const parent = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, req.headers));
+    // Most requests at the edge carry no trace header: no propagator needs to look.
+    const headers = req.headers;
+    const parent =
+      headers.traceparent === undefined && headers[XRAY_HEADER] === undefined
+        ? undefined
+        : trace.getSpanContext(propagation.extract(ROOT_CONTEXT, headers));
     if (parent && isSpanContextValid(parent)) {
       const sampled = (parent.traceFlags & TraceFlags.SAMPLED) !== 0;
       if (!sampled) markUnsampled(req, parent.traceId, newIds().spanId);
@@ -261,11 +268,11 @@ function skipUntraced(sampler: RequestSampler): void {
   const instrumented = proto.emit;
   const plain = instrumented.__original;
   if (!plain) return;
-  proto.emit = function emit(this: unknown, event: string | symbol, ...args: unknown[]): boolean {
-    if (event !== "request" || sampler.traceRequest(args[0] as IncomingMessage)) {
-      return instrumented.call(this, event, ...args);
-    }
-    return plain.call(this, event, ...args);
+  // Every event of every server passes here: no rest-argument array per call.
+  proto.emit = function emit(this: unknown, event: string | symbol, req?: unknown, res?: unknown): boolean {
+    if (event === "request" && !sampler.traceRequest(req as IncomingMessage)) return plain.call(this, event, req, res);
+    // eslint-disable-next-line prefer-rest-params -- all of them, whatever the event
+    return Reflect.apply(instrumented, this, arguments) as boolean;
   };
 }
 

@@ -1,0 +1,207 @@
+/**
+ * bench:instructions — machine instructions per request, counted by valgrind's callgrind in the
+ * processes that serve each target (the fan-out: caller and responder). Unlike req/s or CPU time,
+ * the count does not move with what else the machine runs, so a few per cent (what tracing costs)
+ * can be told from noise; bench:http gives the wall-clock figures.
+ *
+ * Each process runs under callgrind with instrumentation off (start-up, warm-up, seeding), then
+ * counts only while the measured requests run. Tracing is measured at the production rule's fixed
+ * rate (5 %) without its reservoir: under valgrind a service serves tens of requests per second, where
+ * 1 traced request/s would be several per cent of them; in production the reservoir (1/s for the
+ * whole service, shared by its tasks) is a fraction of a per cent of a task's requests.
+ *
+ *   BENCH_REQUESTS (2000)     measured requests per target    BENCH_WARMUP (2000)   requests first
+ *   BENCH_SAMPLE_RATE (0.05)  the rule's fixed rate           BENCH_RESERVOIR (0)   the rule's reservoir/s
+ *   BENCH_TARGETS             comma list of bare,get-cache,data,fanout (default all)
+ *   BENCH_APPS_ROOT           another checkout to build from  BENCH_NODE_OPTIONS    NODE_OPTIONS (default: the images')
+ */
+import { execFile as execFileCb, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import autocannon from "autocannon";
+import {
+  buildBundles,
+  fakeXrayProxy,
+  seed,
+  sinkCollector,
+  startPair,
+  startServer,
+  stopAll,
+  tracingEnv,
+  type Pair,
+  type Sink,
+  type Started,
+} from "./services";
+import { IMAGE_NODE_OPTIONS } from "../scripts/image-node-options";
+
+const execFile = promisify(execFileCb);
+const root = resolve(__dirname, "..");
+const appsRoot = resolve(process.env.BENCH_APPS_ROOT ?? root);
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 2000);
+const SAMPLE_RATE = Number(process.env.BENCH_SAMPLE_RATE ?? 0.05);
+const RESERVOIR = Number(process.env.BENCH_RESERVOIR ?? 0);
+const CONNECTIONS = 10;
+const prefix = `bench:${process.pid}:`;
+
+type TargetId = "bare" | "get-cache" | "data" | "fanout";
+const TARGETS: Record<TargetId, string> = {
+  bare: "bare Express hello-world",
+  "get-cache": "caller GET /get-cache/:key (hit)",
+  data: "responder GET /data (cache hit)",
+  fanout: "caller GET / (fan-out)",
+};
+
+function target(id: TargetId, pair: Pair, hello: Started): [string, ChildProcess[]] {
+  switch (id) {
+    case "bare":
+      return [hello.url, [hello.child]];
+    case "get-cache":
+      return [`${pair.caller.url}/get-cache/bench`, [pair.caller.child]];
+    case "data":
+      return [`${pair.responder.url}/data`, [pair.responder.child]];
+    case "fanout":
+      return [`${pair.caller.url}/`, [pair.caller.child, pair.responder.child]];
+  }
+}
+
+async function load(url: string, amount: number): Promise<number> {
+  // Turning instrumentation on retranslates all code: the first requests after it wait seconds.
+  const r = await autocannon({ url, connections: CONNECTIONS, amount, timeout: 120 });
+  if (r.non2xx || r.errors || r.timeouts) {
+    throw new Error(`${url}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`);
+  }
+  return r.requests.total;
+}
+
+async function main(): Promise<void> {
+  try {
+    await execFile("valgrind", ["--version"]);
+  } catch {
+    console.error("bench:instructions needs valgrind (Debian package valgrind) on PATH");
+    process.exit(3);
+  }
+  const wanted = new Set(
+    (process.env.BENCH_TARGETS?.split(",").map((s) => s.trim()) ?? Object.keys(TARGETS)) as TargetId[],
+  );
+  const ids = (Object.keys(TARGETS) as TargetId[]).filter((id) => wanted.has(id));
+  const work = mkdtempSync(join(tmpdir(), "fc-bench-instr-"));
+  // callgrind_control finds a process by prefix, pid, user and HOST; the services run with HOST set
+  // for their listener and no USER, so the control command runs with the same two.
+  const vgdbPrefix = join(work, "vgdb");
+  const controlEnv = { PATH: process.env.PATH, HOST: "127.0.0.1" };
+  const callgrind = (name: string) => ({
+    wrapper: [
+      "valgrind",
+      "--tool=callgrind",
+      "--instr-atstart=no",
+      `--callgrind-out-file=${join(work, `${name}.%p.out`)}`,
+      `--vgdb-prefix=${vgdbPrefix}`,
+      "--quiet",
+    ],
+  });
+  const control = (child: ChildProcess, ...args: string[]) =>
+    execFile("callgrind_control", [`--vgdb-prefix=${vgdbPrefix}`, ...args, String(child.pid)], { env: controlEnv });
+  /** Instructions counted since instrumentation went on, from the dump written now. */
+  const dump = async (child: ChildProcess): Promise<number> => {
+    await control(child, "--instr=off");
+    await control(child, "--dump");
+    const files = readdirSync(work)
+      .filter((f) => f.includes(`.${child.pid}.out.`))
+      .map((f) => join(work, f))
+      .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+    const text = readFileSync(files[0]!, "utf8");
+    const total = /^totals: (\d+)/m.exec(text);
+    if (!total) throw new Error(`no instruction total in ${files[0]}`);
+    return Number(total[1]);
+  };
+
+  const children: ChildProcess[] = [];
+  const sinks: Sink[] = [];
+  try {
+    const bundles = await buildBundles(root, appsRoot, work);
+    const common: NodeJS.ProcessEnv = {
+      LOG_LEVEL: "info",
+      REDIS_KEY_PREFIX: prefix,
+      DEMO_ROUTES_ENABLED: "true",
+      NODE_ENV: "production",
+      // Under valgrind everything runs tens of times slower (and seconds slower right after counting
+      // starts): deadlines this long only keep the measured requests from failing.
+      REDIS_COMMAND_TIMEOUT_MS: "60000",
+      RESPONDER_DEADLINE_MS: "60000",
+      RESPONDER_ATTEMPT_TIMEOUT_MS: "60000",
+      MYSQL_QUERY_TIMEOUT_MS: "60000",
+      MYSQL_ACQUIRE_TIMEOUT_MS: "60000",
+      NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? IMAGE_NODE_OPTIONS.join(" "),
+    };
+    const sink = await sinkCollector();
+    const xray = await fakeXrayProxy({ reservoir: RESERVOIR, fixedRate: SAMPLE_RATE });
+    sinks.push(sink, xray);
+    const hello = await startServer(bundles.hello, { NODE_PATH: join(root, "node_modules") }, callgrind("hello"));
+    children.push(hello.child);
+    const plain = await startPair(bundles, common, (name) => callgrind(name));
+    children.push(plain.caller.child, plain.responder.child);
+    const traced = await startPair(
+      bundles,
+      { ...common, REDIS_KEY_PREFIX: `${prefix}t:`, ...tracingEnv(sink, xray, SAMPLE_RATE) },
+      (name) => callgrind(`${name}-traced`),
+    );
+    children.push(traced.caller.child, traced.responder.child);
+    await seed(plain);
+    await seed(traced);
+
+    /** Instructions per request of each serving process (the fan-out: caller, then responder). */
+    const perRequest = async (id: TargetId, pair: Pair): Promise<number[]> => {
+      const [url, serving] = target(id, pair, hello);
+      await load(url, WARMUP);
+      for (const child of serving) await control(child, "--zero");
+      for (const child of serving) await control(child, "--instr=on");
+      const answered = await load(url, REQUESTS);
+      const counts: number[] = [];
+      for (const child of serving) counts.push((await dump(child)) / answered);
+      return counts;
+    };
+    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+    const rows: { id: TargetId; plain: number[]; traced?: number[] }[] = [];
+    for (const id of ids) {
+      const row: (typeof rows)[number] = { id, plain: await perRequest(id, plain) };
+      if (id !== "bare") row.traced = await perRequest(id, traced);
+      rows.push(row);
+      console.error(`counted ${id}`);
+    }
+
+    const bare = rows.find((r) => r.id === "bare")?.plain[0];
+    const k = (n: number) => `${Math.round(n / 1000).toLocaleString("en")} k`;
+    const split = (xs: number[]) => (xs.length > 1 ? ` (${xs.map(k).join(" + ")})` : "");
+    console.log(
+      `callgrind: ${REQUESTS} requests per target after ${WARMUP} warm-up, ${CONNECTIONS} connections, ` +
+        `LOG_LEVEL=info; traced: X-Ray rule reservoir ${RESERVOIR}/s + rate ${SAMPLE_RATE} ` +
+        `(${xray.ruleReads()} rule read(s), ${(sink.receivedBytes() / 1_048_576).toFixed(1)} MB of OTLP received). ` +
+        `The fan-out's count is the caller's plus the responder's.`,
+    );
+    const costs = rows.filter((r) => r.traced).map((r) => ({ id: r.id, cost: 1 - sum(r.plain) / sum(r.traced!) }));
+    console.table(
+      rows.map((r) => ({
+        target: TARGETS[r.id],
+        "instructions/req": k(sum(r.plain)) + split(r.plain),
+        "bare / target": bare ? `${Math.round((bare / sum(r.plain)) * 100)} %` : "-",
+        "traced instructions/req": r.traced ? k(sum(r.traced)) + split(r.traced) : "-",
+        "tracing cost": r.traced ? `${((1 - sum(r.plain) / sum(r.traced)) * 100).toFixed(1)} %` : "-",
+      })),
+    );
+    if (costs.length) {
+      console.log(`${costs.every((c) => c.cost <= 0.1) ? "met   " : "MISSED"} tracing costs <= 10 % on every target`);
+    }
+  } finally {
+    await stopAll(children);
+    await Promise.all(sinks.map((s) => s.close()));
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: Error) => {
+  console.error(error.stack ?? error.message);
+  process.exit(1);
+});

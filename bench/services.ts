@@ -1,0 +1,190 @@
+/**
+ * What the HTTP benchmarks share: the built bundles started as the images run them, and stand-ins for
+ * the collector sidecar (an OTLP sink and the awsproxy that serves X-Ray sampling rules).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { build } from "esbuild";
+import { buildApp } from "../scripts/build-app";
+
+export interface Sink {
+  url: string;
+  close: () => Promise<void>;
+}
+
+export interface Started {
+  url: string;
+  child: ChildProcess;
+}
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+const closer = (server: Server) => () =>
+  new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r())));
+
+/** Accepts OTLP/HTTP exports and drops them: the apps pay for tracing and exporting, not a collector. */
+export async function sinkCollector(): Promise<Sink & { receivedBytes: () => number }> {
+  let bytes = 0;
+  const server = createServer((req, res) => {
+    req.on("data", (c: Buffer) => (bytes += c.length));
+    req.on("end", () => res.writeHead(200, { "content-type": "application/json" }).end("{}"));
+  });
+  return { url: await listen(server), receivedBytes: () => bytes, close: closer(server) };
+}
+
+/**
+ * The ADOT collector's awsproxy extension as the sampler sees it: GetSamplingRules returns one rule per
+ * service (what the services stack's aws_xray_sampling_rule holds) and the Default rule.
+ */
+export async function fakeXrayProxy(rate: {
+  reservoir: number;
+  fixedRate: number;
+}): Promise<Sink & { ruleReads: () => number }> {
+  let ruleReads = 0;
+  const rule = (name: string, service: string, priority: number) => ({
+    SamplingRule: {
+      RuleName: name,
+      RuleARN: `arn:aws:xray:us-east-1:000000000000:sampling-rule/${name}`,
+      Priority: priority,
+      ReservoirSize: rate.reservoir,
+      FixedRate: rate.fixedRate,
+      ServiceName: service,
+      ServiceType: "*",
+      Host: "*",
+      HTTPMethod: "*",
+      URLPath: "*",
+      ResourceARN: "*",
+      Attributes: {},
+      Version: 1,
+    },
+  });
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      const body =
+        req.url === "/GetSamplingRules"
+          ? (ruleReads++,
+            {
+              SamplingRuleRecords: [
+                rule("bench-caller", "caller", 100),
+                rule("bench-responder", "responder", 100),
+                rule("Default", "*", 10_000),
+              ],
+            })
+          : { SamplingTargetDocuments: [], LastRuleModification: 0, UnprocessedStatistics: [] };
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
+    });
+  });
+  return { url: await listen(server), ruleReads: () => ruleReads, close: closer(server) };
+}
+
+/** The caller and responder bundles the images run, and bare Express, built into `work`. */
+export async function buildBundles(
+  root: string,
+  appsRoot: string,
+  work: string,
+): Promise<{ caller: string; responder: string; hello: string }> {
+  const [caller, responder] = await Promise.all([
+    buildApp({ app: "caller", outDir: join(work, "caller"), root: appsRoot }),
+    buildApp({ app: "responder", outDir: join(work, "responder"), root: appsRoot }),
+  ]);
+  const hello = join(work, "hello.js");
+  await build({
+    entryPoints: [join(root, "bench", "hello.ts")],
+    bundle: true,
+    platform: "node",
+    packages: "external",
+    outfile: hello,
+    logLevel: "error",
+  });
+  return { caller: caller.bundle, responder: responder.bundle, hello };
+}
+
+/**
+ * Starts `script` with Node (behind `wrapper`, e.g. valgrind, when given) and resolves with the URL it
+ * prints ("<name> listening on <url>"). `env` is all the process gets besides PATH.
+ */
+export function startServer(
+  script: string,
+  env: NodeJS.ProcessEnv,
+  opts: { nodeFlags?: string[]; wrapper?: string[] } = {},
+): Promise<Started> {
+  const [command, ...args] = [...(opts.wrapper ?? []), process.execPath, ...(opts.nodeFlags ?? []), script];
+  const child = spawn(command!, args, {
+    env: { PATH: process.env.PATH, HOST: "127.0.0.1", PORT: "0", ...env },
+    // Request logs go to stdout as in a container; reading them here keeps the pipe drained.
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  return new Promise((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`${script} exited with ${code}`)));
+    let seen = "";
+    const watch = (chunk: Buffer) => {
+      seen += chunk.toString();
+      const m = /listening on (http:\/\/[^\s"]+)/.exec(seen);
+      if (!m) return;
+      child.stdout!.off("data", watch);
+      child.stdout!.resume();
+      resolve({ url: m[1]!, child });
+    };
+    child.stdout!.on("data", watch);
+  });
+}
+
+/** Stops every child (SIGTERM) and waits for each to exit. */
+export function stopAll(children: ChildProcess[]): Promise<void> {
+  return Promise.all(
+    children.map(
+      (child) =>
+        new Promise<void>((r) => {
+          if (child.exitCode !== null || child.signalCode !== null) return r();
+          child.once("exit", () => r());
+          child.kill("SIGTERM");
+        }),
+    ),
+  ).then(() => undefined);
+}
+
+/** Seeds what the targets read: a cache key, a message on each service, the responder's page cache. */
+export async function seed(pair: { caller: Started; responder: Started }): Promise<void> {
+  const post = (url: string, body: unknown) =>
+    fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  await post(`${pair.caller.url}/set-cache`, { key: "bench", value: "cached value" });
+  await post(`${pair.caller.url}/data`, { user: "Alice", message: "Hello from Caller Service!" });
+  await post(`${pair.responder.url}/data`, { user: "Bob", message: "Hello from Responder Service!" });
+  await fetch(`${pair.responder.url}/data`);
+}
+
+export interface Pair {
+  caller: Started;
+  responder: Started;
+}
+
+/** A responder and a caller that calls it; `opts(name)` says how each is started. */
+export async function startPair(
+  bundles: { caller: string; responder: string },
+  env: NodeJS.ProcessEnv,
+  opts: (service: "caller" | "responder") => { nodeFlags?: string[]; wrapper?: string[] } = () => ({}),
+): Promise<Pair> {
+  const responder = await startServer(bundles.responder, { ...env, SERVICE_NAME: "responder" }, opts("responder"));
+  const caller = await startServer(
+    bundles.caller,
+    { ...env, SERVICE_NAME: "caller", RESPONDER_URL: responder.url },
+    opts("caller"),
+  );
+  return { caller, responder };
+}
+
+/** What turns tracing on at the production setting: spans to `sink`, X-Ray rules from `xray`. */
+export function tracingEnv(sink: Sink, xray: Sink, fixedRate: number): NodeJS.ProcessEnv {
+  return {
+    OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+    XRAY_SAMPLING_ENDPOINT: xray.url,
+    // What the rule says, should the sampler ever fall back (no rules from the proxy).
+    TRACES_SAMPLE_RATIO: String(fixedRate),
+  };
+}
