@@ -8,6 +8,7 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp, INSTRUMENTED_PACKAGES, NODE_TARGET, type BuiltApp } from "../../scripts/build-app";
 import { IMAGE_NODE_OPTIONS } from "../../scripts/image-node-options";
+import { SERVER_SPAN_SCOPE } from "../../apps/shared/src/tracing-settings";
 import { createTestDatabase, eventually, uniquePrefix } from "./harness";
 
 const ROOT = resolve(__dirname, "../..");
@@ -148,7 +149,7 @@ describe.concurrent("production bundle with tracing", () => {
     await db.drop();
   });
 
-  it("when OTEL_EXPORTER_OTLP_ENDPOINT is set, then the bundled responder exports http, redis and mysql2 spans, flushed on SIGTERM", async () => {
+  it("when OTEL_EXPORTER_OTLP_ENDPOINT is set, then the bundled responder exports its server, Redis and MySQL spans, flushed on SIGTERM", async () => {
     const collector = await fakeCollector();
     try {
       const app = await run(responder.bundle, {
@@ -168,7 +169,8 @@ describe.concurrent("production bundle with tracing", () => {
       );
       expect(new Set(serviceNames)).toEqual(new Set(["responder"]));
       const scopes = new Set(resourceSpans.flatMap((r) => r.scopeSpans.map((s) => s.scope.name)));
-      for (const lib of ["http", "redis", "mysql2"]) {
+      expect(scopes).toContain(SERVER_SPAN_SCOPE);
+      for (const lib of ["redis", "mysql2"]) {
         expect(scopes, lib).toContain(`@opentelemetry/instrumentation-${lib}`);
       }
     } finally {
@@ -244,7 +246,7 @@ describe.concurrent("production bundle with tracing", () => {
         const serverSpans = collector.bodies
           .flatMap((b) => b.resourceSpans)
           .flatMap((r) => r.scopeSpans)
-          .filter((s) => s.scope.name === "@opentelemetry/instrumentation-http")
+          .filter((s) => s.scope.name === SERVER_SPAN_SCOPE)
           .flatMap((s) => s.spans);
         expect(new Set(serverSpans.map((s) => s.traceId)).size).toBe(traces);
       } finally {

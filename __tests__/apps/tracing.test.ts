@@ -5,6 +5,7 @@ import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Tracing } from "../../apps/shared/src/tracing";
 import { IMAGE_NODE_OPTIONS } from "../../scripts/image-node-options";
+import { SERVER_SPAN_SCOPE } from "../../apps/shared/src/tracing-settings";
 import { nativeRequire } from "./tracing-native";
 
 type Harness = typeof import("./harness");
@@ -51,7 +52,11 @@ async function traceSpans(traceId: string, count: number): Promise<ReadableSpan[
   return mine();
 }
 
-const scope = (s: ReadableSpan) => s.instrumentationScope.name.replace("@opentelemetry/instrumentation-", "");
+/** "http", "redis", "mysql2" for the instrumentations; "server" for the apps' own server spans. */
+const scope = (s: ReadableSpan) =>
+  s.instrumentationScope.name === SERVER_SPAN_SCOPE
+    ? "server"
+    : s.instrumentationScope.name.replace("@opentelemetry/instrumentation-", "");
 const parentOf = (s: ReadableSpan) => s.parentSpanContext?.spanId;
 
 describe("tracing across caller and responder", () => {
@@ -72,10 +77,10 @@ describe("tracing across caller and responder", () => {
       return found!;
     };
     // Server spans are named after the matched route (no span per Express handler).
-    const callerServer = find("http GET /", (s) => s.attributes["http.route"] === "/");
+    const callerServer = find("server GET /", (s) => s.attributes["http.route"] === "/");
     const redisRead = find("redis redis-LRANGE");
     const client = find("http GET", (s) => s.kind === 2 /* CLIENT */);
-    const responderServer = find("http GET /data", (s) => s.attributes["http.route"] === "/data");
+    const responderServer = find("server GET /data", (s) => s.attributes["http.route"] === "/data");
     const cacheRead = find("redis redis-HMGET");
     const query = find("mysql2 SELECT");
     const cacheFill = find("redis redis-EVALSHA");

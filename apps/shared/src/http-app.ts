@@ -11,7 +11,7 @@ import { integerParam } from "./integer";
 import { BLUE_GREEN_TEST_HEADER, type Logger, type RequestContext } from "./logger";
 import type { Lifecycle } from "./server";
 import { currentSpanIds } from "./trace-ids";
-import { UNSAMPLED_HEADERS } from "./tracing-settings";
+import { bindToTrace, UNSAMPLED_HEADERS } from "./tracing-settings";
 
 export interface BaseAppOptions {
   readonly config: BaseConfig;
@@ -173,7 +173,9 @@ export function createBaseApp(opts: BaseAppOptions): Express {
   }
 
   // Only routes that read a body parse one; the limit and the UTF-8 check apply to every one.
-  opts.routes(app, express.json({ limit: config.BODY_LIMIT_BYTES, strict: true, verify: rejectInvalidUtf8 }));
+  const parseJson = express.json({ limit: config.BODY_LIMIT_BYTES, strict: true, verify: rejectInvalidUtf8 });
+  // The route runs when the body's last bytes arrive, from the socket: it stays in the request's trace.
+  opts.routes(app, (req, res, next) => parseJson(req, res, bindToTrace(next)));
 
   app.use(() => {
     throw new HttpError(404, { error: "Not found" }, "not_found");

@@ -20,3 +20,23 @@ export const XRAY_SAMPLING_ENDPOINT_ENV = "XRAY_SAMPLING_ENDPOINT";
  * the next service skips it as well (a W3C traceparent whose sampled flag is off).
  */
 export const UNSAMPLED_HEADERS: unique symbol = Symbol.for("fargate-connect.unsampled-headers");
+
+/** The instrumentation scope of the server spans the apps make for traced requests. */
+export const SERVER_SPAN_SCOPE = "fargate-connect/http-server";
+
+const BINDER: unique symbol = Symbol.for("fargate-connect.trace-binder");
+type Binder = <F extends (...args: never[]) => unknown>(fn: F) => F;
+
+/**
+ * `fn` bound to the current request's trace, for a callback that runs from a socket event (the end of
+ * a request body) rather than from the request's own promise chain; `fn` itself while tracing is off.
+ */
+export function bindToTrace<F extends (...args: never[]) => unknown>(fn: F): F {
+  const bind = (globalThis as Record<symbol, Binder | undefined>)[BINDER];
+  return bind ? bind(fn) : fn;
+}
+
+/** Installed by tracing at start (a global, so every copy of this module sees it). */
+export function setTraceBinder(bind: Binder): void {
+  (globalThis as Record<symbol, Binder | undefined>)[BINDER] = bind;
+}

@@ -1,10 +1,11 @@
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import {
   context as otelContext,
   isSpanContextValid,
   propagation,
   ROOT_CONTEXT,
   SpanKind,
+  SpanStatusCode,
   trace,
   TraceFlags,
   type Attributes,
@@ -33,6 +34,8 @@ import { baseConfigShape } from "./config";
 import {
   OTEL_ENDPOINT_ENV,
   OTEL_SERVICE_NAME_ENV,
+  SERVER_SPAN_SCOPE,
+  setTraceBinder,
   TRACES_SAMPLE_RATIO_ENV,
   UNSAMPLED_HEADERS,
   XRAY_SAMPLING_ENDPOINT_ENV,
@@ -255,25 +258,64 @@ export class RequestSampler implements Sampler {
 }
 
 /**
- * The HTTP instrumentation wraps every incoming request in context and event-emitter bindings,
- * traced or not. An untraced request (health probes too) goes to the server's own `emit` instead,
- * past the instrumentation: it then costs what it costs with tracing off. Should the wrapper's
- * original ever be missing, ignoreIncomingRequestHook still skips the request, at its price.
+ * Incoming requests bypass the HTTP instrumentation, which binds every traced request's and
+ * response's event emitters to its context: methods added to those objects, so with one request in
+ * twenty traced, Node's and Express's code sees two shapes of request and response and slows for all
+ * of them. Instead an untraced request (health probes too) goes straight to the server's own `emit`,
+ * and a traced one runs inside its server span, made here; the instrumentation still makes the spans
+ * of outgoing calls. Context reaches the route through the request's promise chain
+ * (AsyncContextFrame), and past a request body through bindToTrace (see http-app).
  */
-function skipUntraced(sampler: RequestSampler): void {
+function serverSpans(sampler: RequestSampler): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded (and patched) only now
   const http = require("node:http") as typeof import("node:http");
   type Emit = (this: unknown, event: string | symbol, ...args: unknown[]) => boolean;
   const proto = http.Server.prototype as unknown as { emit: Emit & { __original?: Emit } };
-  const instrumented = proto.emit;
-  const plain = instrumented.__original;
-  if (!plain) return;
+  const plain = proto.emit.__original ?? proto.emit;
+  const tracer = trace.getTracer(SERVER_SPAN_SCOPE);
   // Every event of every server passes here: no rest-argument array per call.
   proto.emit = function emit(this: unknown, event: string | symbol, req?: unknown, res?: unknown): boolean {
-    if (event === "request" && !sampler.traceRequest(req as IncomingMessage)) return plain.call(this, event, req, res);
-    // eslint-disable-next-line prefer-rest-params -- all of them, whatever the event
-    return Reflect.apply(instrumented, this, arguments) as boolean;
+    if (event !== "request" || !sampler.traceRequest(req as IncomingMessage)) {
+      // eslint-disable-next-line prefer-rest-params -- all of them, whatever the event
+      return Reflect.apply(plain, this, arguments) as boolean;
+    }
+    const request = req as IncomingMessage;
+    const response = res as ServerResponse;
+    const parent = propagation.extract(ROOT_CONTEXT, request.headers);
+    const method = request.method ?? "GET";
+    const span = tracer.startSpan(
+      method,
+      {
+        kind: SpanKind.SERVER,
+        attributes: {
+          "http.request.method": method,
+          "url.path": request.url?.split("?")[0],
+          "url.scheme": "http",
+          "server.address": request.headers.host,
+          "client.address": request.socket.remoteAddress,
+          "user_agent.original": request.headers["user-agent"],
+        },
+      },
+      parent,
+    );
+    // 'close' follows every response, answered or cut off.
+    response.once("close", () => {
+      const route = (request as { route?: { path?: unknown } }).route?.path;
+      if (typeof route === "string") {
+        span.setAttribute("http.route", route);
+        span.updateName(`${method} ${route}`);
+      }
+      span.setAttribute("http.response.status_code", response.statusCode);
+      if (!response.writableFinished) span.setStatus({ code: SpanStatusCode.ERROR, message: "response not finished" });
+      else if (response.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+    });
+    return otelContext.with(trace.setSpan(parent, span), () => plain.call(this, event, req, res));
   };
+  setTraceBinder((fn) => {
+    const active = otelContext.active();
+    return active === ROOT_CONTEXT ? fn : otelContext.bind(active, fn);
+  });
 }
 
 /** What calls made for an untraced request carry: a W3C parent that says "not sampled". */
@@ -316,17 +358,11 @@ export function startTracing(opts: TracingOptions): Tracing | undefined {
     // X-Ray needs; the server span is named after the matched route instead.
     instrumentations: [
       new HttpInstrumentation({
-        // Normally decided before this instrumentation sees the request (see skipUntraced).
-        ignoreIncomingRequestHook: (req) => !sampler.traceRequest(req),
+        // Server spans are made by serverSpans; this instrumentation makes those of outgoing calls.
+        ignoreIncomingRequestHook: () => true,
         requireParentforOutgoingSpans: true,
         // Not even a non-recording span for a call outside a traced request.
         ignoreOutgoingRequestHook: () => !trace.getSpan(otelContext.active())?.isRecording(),
-        applyCustomAttributesOnSpan: (span, req) => {
-          const route = (req as { route?: { path?: unknown } }).route?.path;
-          if (typeof route !== "string") return;
-          span.setAttribute("http.route", route);
-          span.updateName(`${(req as IncomingMessage).method} ${route}`);
-        },
       }),
       new RedisInstrumentation({ requireParentSpan: true }),
       new MySQL2Instrumentation(),
@@ -339,7 +375,7 @@ export function startTracing(opts: TracingOptions): Tracing | undefined {
     logRecordProcessors: [],
   });
   sdk.start();
-  skipUntraced(sampler);
+  serverSpans(sampler);
   active = {
     shutdown: (timeoutMs) => {
       let timer: NodeJS.Timeout | undefined;
