@@ -199,6 +199,8 @@ export class RequestSampler implements Sampler {
   traceRequest(req: IncomingMessage): boolean {
     const decided = (req as unknown as Record<symbol, boolean | undefined>)[DECIDED];
     if (decided !== undefined) return decided;
+    // Both marks on every request, in one order: requests keep a single shape, traced or not.
+    (req as unknown as Record<symbol, unknown>)[UNSAMPLED_HEADERS] = undefined;
     const traced = this.decide(req);
     (req as unknown as Record<symbol, boolean>)[DECIDED] = traced;
     return traced;
