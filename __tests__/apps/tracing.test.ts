@@ -5,7 +5,7 @@ import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Tracing } from "../../apps/shared/src/tracing";
 import { IMAGE_NODE_OPTIONS } from "../../scripts/image-node-options";
-import { SERVER_SPAN_SCOPE } from "../../apps/shared/src/tracing-settings";
+import { CLIENT_SPAN_SCOPE, SERVER_SPAN_SCOPE } from "../../apps/shared/src/tracing-settings";
 import { nativeRequire } from "./tracing-native";
 
 type Harness = typeof import("./harness");
@@ -52,11 +52,13 @@ async function traceSpans(traceId: string, count: number): Promise<ReadableSpan[
   return mine();
 }
 
-/** "http", "redis", "mysql2" for the instrumentations; "server" for the apps' own server spans. */
+/** "redis", "mysql2" for the instrumentations; "server" and "client" for the apps' own HTTP spans. */
 const scope = (s: ReadableSpan) =>
   s.instrumentationScope.name === SERVER_SPAN_SCOPE
     ? "server"
-    : s.instrumentationScope.name.replace("@opentelemetry/instrumentation-", "");
+    : s.instrumentationScope.name === CLIENT_SPAN_SCOPE
+      ? "client"
+      : s.instrumentationScope.name.replace("@opentelemetry/instrumentation-", "");
 const parentOf = (s: ReadableSpan) => s.parentSpanContext?.spanId;
 
 describe("tracing across caller and responder", () => {
@@ -79,7 +81,7 @@ describe("tracing across caller and responder", () => {
     // Server spans are named after the matched route (no span per Express handler).
     const callerServer = find("server GET /", (s) => s.attributes["http.route"] === "/");
     const redisRead = find("redis redis-LRANGE");
-    const client = find("http GET", (s) => s.kind === 2 /* CLIENT */);
+    const client = find("client GET", (s) => s.kind === 2 /* CLIENT */);
     const responderServer = find("server GET /data", (s) => s.attributes["http.route"] === "/data");
     const cacheRead = find("redis redis-HMGET");
     const query = find("mysql2 SELECT");

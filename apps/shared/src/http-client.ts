@@ -4,6 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { z } from "zod";
 import { CircuitBreaker, CircuitOpenError } from "./circuit-breaker";
 import type { Logger, RequestContext } from "./logger";
+import { traceCall } from "./tracing-settings";
 
 export interface ServiceClientOptions {
   /** Name for logs and error markers, e.g. "responder". */
@@ -191,7 +192,16 @@ export class ServiceClient {
       headers["content-type"] = "application/json";
       headers["content-length"] = Buffer.byteLength(payload);
     }
-    const { status, text } = await this.exchange(method, path, headers, payload, timeoutMs);
+    const span = traceCall(method, this.opts.baseUrl + path, headers);
+    let answer: { status: number; text: string };
+    try {
+      answer = await this.exchange(method, path, headers, payload, timeoutMs);
+    } catch (error) {
+      span?.end(undefined, error as Error);
+      throw error;
+    }
+    span?.end(answer.status);
+    const { status, text } = answer;
     if (status < 200 || status >= 300)
       throw new ServiceCallError(name, "bad_status", `${name}: answered ${status}`, status);
     let json: unknown;

@@ -23,6 +23,29 @@ export const UNSAMPLED_HEADERS: unique symbol = Symbol.for("fargate-connect.unsa
 
 /** The instrumentation scope of the server spans the apps make for traced requests. */
 export const SERVER_SPAN_SCOPE = "fargate-connect/http-server";
+/** The instrumentation scope of the spans of the apps' calls to other services. */
+export const CLIENT_SPAN_SCOPE = "fargate-connect/http-client";
+
+/** The span of one call to another service: ended with the answer's status, or the error. */
+export interface CallSpan {
+  end(status?: number, error?: Error): void;
+}
+type CallTracer = (method: string, url: string, headers: Record<string, string | number>) => CallSpan | undefined;
+const CALL_TRACER: unique symbol = Symbol.for("fargate-connect.call-tracer");
+
+/**
+ * Starts the span of a call made inside a traced request and adds its trace headers to `headers`;
+ * undefined (nothing done) outside one, or while tracing is off.
+ */
+export function traceCall(method: string, url: string, headers: Record<string, string | number>): CallSpan | undefined {
+  const tracer = (globalThis as Record<symbol, CallTracer | undefined>)[CALL_TRACER];
+  return tracer ? tracer(method, url, headers) : undefined;
+}
+
+/** Installed by tracing at start (a global, so every copy of this module sees it). */
+export function setCallTracer(tracer: CallTracer): void {
+  (globalThis as Record<symbol, CallTracer | undefined>)[CALL_TRACER] = tracer;
+}
 
 const BINDER: unique symbol = Symbol.for("fargate-connect.trace-binder");
 type Binder = <F extends (...args: never[]) => unknown>(fn: F) => F;

@@ -15,7 +15,6 @@ import {
 import { CompositePropagator, W3CTraceContextPropagator } from "@opentelemetry/core";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { AWSXRayIdGenerator } from "@opentelemetry/id-generator-aws-xray";
-import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
 import { MySQL2Instrumentation } from "@opentelemetry/instrumentation-mysql2";
 import { RedisInstrumentation } from "@opentelemetry/instrumentation-redis";
 import { AWSXRayPropagator } from "@opentelemetry/propagator-aws-xray";
@@ -34,7 +33,9 @@ import { baseConfigShape } from "./config";
 import {
   OTEL_ENDPOINT_ENV,
   OTEL_SERVICE_NAME_ENV,
+  CLIENT_SPAN_SCOPE,
   SERVER_SPAN_SCOPE,
+  setCallTracer,
   setTraceBinder,
   TRACES_SAMPLE_RATIO_ENV,
   UNSAMPLED_HEADERS,
@@ -260,13 +261,13 @@ export class RequestSampler implements Sampler {
 }
 
 /**
- * Incoming requests bypass the HTTP instrumentation, which binds every traced request's and
- * response's event emitters to its context: methods added to those objects, so with one request in
- * twenty traced, Node's and Express's code sees two shapes of request and response and slows for all
- * of them. Instead an untraced request (health probes too) goes straight to the server's own `emit`,
- * and a traced one runs inside its server span, made here; the instrumentation still makes the spans
- * of outgoing calls. Context reaches the route through the request's promise chain
- * (AsyncContextFrame), and past a request body through bindToTrace (see http-app).
+ * Server spans, made here rather than by OpenTelemetry's HTTP instrumentation, which binds every
+ * traced request's and response's event emitters to its context: methods added to those objects, so
+ * with one request in twenty traced, Node's and Express's code sees two shapes of request and
+ * response and slows for all of them. An untraced request (health probes too) goes straight to the
+ * server's own `emit`; a traced one runs inside its server span. Context reaches the route through
+ * the request's promise chain (AsyncContextFrame), and past a request body through bindToTrace (see
+ * http-app).
  */
 function serverSpans(sampler: RequestSampler): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded (and patched) only now
@@ -320,6 +321,36 @@ function serverSpans(sampler: RequestSampler): void {
   });
 }
 
+/**
+ * Spans of the calls `ServiceClient` makes inside a traced request, with the trace headers (W3C and
+ * X-Ray) added to the call. Made there rather than by patching `http.request`: the HTTP
+ * instrumentation binds each traced answer's emitter, which gives those answers a shape of their own
+ * (see serverSpans), and would also wrap the exporter's and the sampler's own calls.
+ */
+function clientSpans(): void {
+  const tracer = trace.getTracer(CLIENT_SPAN_SCOPE);
+  setCallTracer((method, url, headers) => {
+    const active = otelContext.active();
+    if (!trace.getSpan(active)?.isRecording()) return undefined;
+    const span = tracer.startSpan(
+      method,
+      { kind: SpanKind.CLIENT, attributes: { "http.request.method": method, "url.full": url } },
+      active,
+    );
+    propagation.inject(trace.setSpan(active, span), headers);
+    return {
+      end(status, error) {
+        if (status !== undefined) span.setAttribute("http.response.status_code", status);
+        if (error) {
+          span.recordException(error);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+        } else if (status === undefined || status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+        span.end();
+      },
+    };
+  });
+}
+
 /** What calls made for an untraced request carry: a W3C parent that says "not sampled". */
 function markUnsampled(req: IncomingMessage, traceId: string, spanId: string): void {
   (req as unknown as Record<symbol, Record<string, string>>)[UNSAMPLED_HEADERS] = {
@@ -358,17 +389,7 @@ export function startTracing(opts: TracingOptions): Tracing | undefined {
     // untraced requests are skipped whole, and background calls (SSM reads) start no traces.
     // No Express instrumentation: a span per route handler costs every request and adds nothing
     // X-Ray needs; the server span is named after the matched route instead.
-    instrumentations: [
-      new HttpInstrumentation({
-        // Server spans are made by serverSpans; this instrumentation makes those of outgoing calls.
-        ignoreIncomingRequestHook: () => true,
-        requireParentforOutgoingSpans: true,
-        // Not even a non-recording span for a call outside a traced request.
-        ignoreOutgoingRequestHook: () => !trace.getSpan(otelContext.active())?.isRecording(),
-      }),
-      new RedisInstrumentation({ requireParentSpan: true }),
-      new MySQL2Instrumentation(),
-    ],
+    instrumentations: [new RedisInstrumentation({ requireParentSpan: true }), new MySQL2Instrumentation()],
     ...(opts.spanProcessors
       ? { spanProcessors: opts.spanProcessors }
       : { traceExporter: new OTLPTraceExporter(exporterOptions) }),
@@ -378,6 +399,7 @@ export function startTracing(opts: TracingOptions): Tracing | undefined {
   });
   sdk.start();
   serverSpans(sampler);
+  clientSpans();
   active = {
     shutdown: (timeoutMs) => {
       let timer: NodeJS.Timeout | undefined;
