@@ -31,9 +31,12 @@ import {
   startServer,
   stopAll,
   tracingEnv,
+  target,
+  TARGETS,
+  wantedTargets,
   type Pair,
   type Sink,
-  type Started,
+  type TargetId,
 } from "./services";
 import { IMAGE_NODE_OPTIONS } from "../scripts/image-node-options";
 
@@ -49,18 +52,6 @@ const RESERVOIR = Number(process.env.BENCH_RESERVOIR ?? 1);
 const RATE = process.env.BENCH_RATE ? Number(process.env.BENCH_RATE) : undefined;
 const CPU_PROF = process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU_PROF) : undefined;
 const prefix = `bench:${process.pid}:`;
-
-type TargetId = "bare" | "get-cache" | "data" | "fanout";
-const TARGETS: Record<TargetId, string> = {
-  bare: "bare Express hello-world",
-  "get-cache": "caller GET /get-cache/:key (hit)",
-  data: "responder GET /data (cache hit)",
-  fanout: "caller GET / (fan-out)",
-};
-const wanted = new Set(
-  (process.env.BENCH_TARGETS?.split(",").map((s) => s.trim()) ?? Object.keys(TARGETS)) as TargetId[],
-);
-wanted.add("bare"); // every ratio needs it
 
 interface Figures {
   rps: number;
@@ -116,19 +107,6 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-function target(id: TargetId, pair: Pair, hello: Started): [string, ChildProcess[]] {
-  switch (id) {
-    case "bare":
-      return [hello.url, [hello.child]];
-    case "get-cache":
-      return [`${pair.caller.url}/get-cache/bench`, [pair.caller.child]];
-    case "data":
-      return [`${pair.responder.url}/data`, [pair.responder.child]];
-    case "fanout":
-      return [`${pair.caller.url}/`, [pair.caller.child, pair.responder.child]];
-  }
-}
-
 async function main(): Promise<void> {
   // With profiles, the bundles (and their source maps) stay beside them for bench/cpu-profile.ts.
   const work = CPU_PROF ? join(CPU_PROF, "build") : mkdtempSync(join(tmpdir(), "fc-bench-"));
@@ -167,7 +145,8 @@ async function main(): Promise<void> {
     }
     await seed(plain);
     if (traced) await seed(traced);
-    const ids = (Object.keys(TARGETS) as TargetId[]).filter((id) => wanted.has(id));
+    // Every ratio needs bare Express.
+    const ids = wantedTargets(["bare"]);
     // Warm-up: JIT and connection pools, not measured.
     for (const id of ids) {
       await measure(...target(id, plain, hello), 1);

@@ -30,9 +30,12 @@ import {
   startServer,
   stopAll,
   tracingEnv,
+  target,
+  TARGETS,
+  wantedTargets,
   type Pair,
   type Sink,
-  type Started,
+  type TargetId,
 } from "./services";
 import { IMAGE_NODE_OPTIONS } from "../scripts/image-node-options";
 
@@ -45,27 +48,6 @@ const SAMPLE_RATE = Number(process.env.BENCH_SAMPLE_RATE ?? 0.05);
 const RESERVOIR = Number(process.env.BENCH_RESERVOIR ?? 0);
 const CONNECTIONS = 10;
 const prefix = `bench:${process.pid}:`;
-
-type TargetId = "bare" | "get-cache" | "data" | "fanout";
-const TARGETS: Record<TargetId, string> = {
-  bare: "bare Express hello-world",
-  "get-cache": "caller GET /get-cache/:key (hit)",
-  data: "responder GET /data (cache hit)",
-  fanout: "caller GET / (fan-out)",
-};
-
-function target(id: TargetId, pair: Pair, hello: Started): [string, ChildProcess[]] {
-  switch (id) {
-    case "bare":
-      return [hello.url, [hello.child]];
-    case "get-cache":
-      return [`${pair.caller.url}/get-cache/bench`, [pair.caller.child]];
-    case "data":
-      return [`${pair.responder.url}/data`, [pair.responder.child]];
-    case "fanout":
-      return [`${pair.caller.url}/`, [pair.caller.child, pair.responder.child]];
-  }
-}
 
 async function load(url: string, amount: number): Promise<number> {
   // Turning instrumentation on retranslates all code: the first requests after it wait seconds.
@@ -83,10 +65,7 @@ async function main(): Promise<void> {
     console.error("bench:instructions needs valgrind (Debian package valgrind) on PATH");
     process.exit(3);
   }
-  const wanted = new Set(
-    (process.env.BENCH_TARGETS?.split(",").map((s) => s.trim()) ?? Object.keys(TARGETS)) as TargetId[],
-  );
-  const ids = (Object.keys(TARGETS) as TargetId[]).filter((id) => wanted.has(id));
+  const ids = wantedTargets();
   const work = mkdtempSync(join(tmpdir(), "fc-bench-instr-"));
   // callgrind_control finds a process by prefix, pid, user and HOST; the services run with HOST set
   // for their listener and no USER, so the control command runs with the same two.

@@ -188,3 +188,33 @@ export function tracingEnv(sink: Sink, xray: Sink, fixedRate: number): NodeJS.Pr
     TRACES_SAMPLE_RATIO: String(fixedRate),
   };
 }
+
+export type TargetId = "bare" | "get-cache" | "data" | "fanout";
+/** What each benchmark target measures. */
+export const TARGETS: Record<TargetId, string> = {
+  bare: "bare Express hello-world",
+  "get-cache": "caller GET /get-cache/:key (hit)",
+  data: "responder GET /data (cache hit)",
+  fanout: "caller GET / (fan-out)",
+};
+
+/** A target's URL and the processes that serve it (the fan-out: caller and responder). */
+export function target(id: TargetId, pair: Pair, hello: Started): [string, ChildProcess[]] {
+  switch (id) {
+    case "bare":
+      return [hello.url, [hello.child]];
+    case "get-cache":
+      return [`${pair.caller.url}/get-cache/bench`, [pair.caller.child]];
+    case "data":
+      return [`${pair.responder.url}/data`, [pair.responder.child]];
+    case "fanout":
+      return [`${pair.caller.url}/`, [pair.caller.child, pair.responder.child]];
+  }
+}
+
+/** The targets BENCH_TARGETS names (a comma list; default all), plus `always`, in table order. */
+export function wantedTargets(always: TargetId[] = []): TargetId[] {
+  const named = process.env.BENCH_TARGETS?.split(",").map((s) => s.trim());
+  const wanted = new Set([...(named ?? Object.keys(TARGETS)), ...always]);
+  return (Object.keys(TARGETS) as TargetId[]).filter((id) => wanted.has(id));
+}
