@@ -2,11 +2,12 @@
  * bench:http — autocannon against the built bundles (scripts/build-app.ts: what the images run), each
  * server in its own process, service LOG_LEVEL=info as in the environments.
  *
- * Every round measures each target twice, untraced and traced at the production sampling setting
- * (X-Ray remote sampling through a stand-in awsproxy whose rule has reservoir 1/s and rate 5 %, spans
- * exported over OTLP/HTTP to a sink), with bare Express before and after. Figures are medians over
- * the rounds; each ratio compares neighbouring measurements, so a machine shared with other work
- * moves both sides of a ratio together.
+ * Every round starts its own processes and measures each target twice, untraced and traced at the
+ * production sampling setting (X-Ray remote sampling through a stand-in awsproxy whose rule has
+ * reservoir 1/s and rate 5 %, spans exported over OTLP/HTTP to a sink), with bare Express before and
+ * after. Figures are medians over the rounds; each ratio compares neighbouring measurements, so a
+ * machine shared with other work moves both sides of a ratio together. BENCH_AA=1 runs the second set
+ * untraced too: its "tracing cost" is then what this machine reads between identical services.
  *
  *   BENCH_DURATION_SEC (4)   seconds per measurement      BENCH_ROUNDS (3)          rounds
  *   BENCH_LOG_LEVEL (info)   the services' LOG_LEVEL      BENCH_TRACING (1)         0: skip the traced set
@@ -16,6 +17,7 @@
  *   BENCH_CPU_PROF           a folder: the services run with --cpu-prof and write their profiles there
  *   BENCH_NODE_OPTIONS       the services' NODE_OPTIONS (default: the images')
  *   BENCH_RATE               a fixed offered load, req/s over all connections (default: as fast as served)
+ *   BENCH_AA                 1: the second set untraced as well (the noise floor of the tracing cost)
  */
 import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -27,12 +29,13 @@ import {
   fakeXrayProxy,
   seed,
   sinkCollector,
+  startHellos,
   startPair,
-  startServer,
   stopAll,
   tracingEnv,
   target,
   TARGETS,
+  UNTRACED,
   wantedTargets,
   type Pair,
   type Sink,
@@ -47,6 +50,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = 50;
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? "info";
 const TRACING = process.env.BENCH_TRACING !== "0";
+const AA = process.env.BENCH_AA === "1";
 const SAMPLE_RATE = Number(process.env.BENCH_SAMPLE_RATE ?? 0.05);
 const RESERVOIR = Number(process.env.BENCH_RESERVOIR ?? 1);
 const RATE = process.env.BENCH_RATE ? Number(process.env.BENCH_RATE) : undefined;
@@ -121,65 +125,91 @@ async function main(): Promise<void> {
       NODE_ENV: "production",
       NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? IMAGE_NODE_OPTIONS.join(" "),
     };
+    let round = 0;
     const profile = (name: string) => ({
-      nodeFlags: CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${CPU_PROF}`, `--cpu-prof-name=${name}.cpuprofile`] : [],
+      nodeFlags: CPU_PROF
+        ? ["--cpu-prof", `--cpu-prof-dir=${CPU_PROF}`, `--cpu-prof-name=${name}-${round + 1}.cpuprofile`]
+        : [],
     });
 
-    const hello = await startServer(bundles.hello, { NODE_PATH: join(root, "node_modules") });
-    children.push(hello.child);
-    const plain = await startPair(bundles, common, profile);
-    children.push(plain.caller.child, plain.responder.child);
-    let traced: Pair | undefined;
     let sink: Awaited<ReturnType<typeof sinkCollector>> | undefined;
     let xray: Awaited<ReturnType<typeof fakeXrayProxy>> | undefined;
-    if (TRACING) {
+    if (TRACING || AA) {
       sink = await sinkCollector();
       xray = await fakeXrayProxy({ reservoir: RESERVOIR, fixedRate: SAMPLE_RATE });
       sinks.push(sink, xray);
-      traced = await startPair(
-        bundles,
-        { ...common, REDIS_KEY_PREFIX: `${prefix}t:`, ...tracingEnv(sink, xray, SAMPLE_RATE) },
-        (name) => profile(`${name}-traced`),
-      );
-      children.push(traced.caller.child, traced.responder.child);
     }
-    await seed(plain);
-    if (traced) await seed(traced);
+    // The second set: traced at the production setting, or (A/A) the same untraced services again.
+    const secondEnv: NodeJS.ProcessEnv | undefined = AA
+      ? { ...common, REDIS_KEY_PREFIX: `${prefix}t:` }
+      : TRACING
+        ? { ...common, REDIS_KEY_PREFIX: `${prefix}t:`, ...tracingEnv(sink!, xray!, SAMPLE_RATE) }
+        : undefined;
+    /**
+     * Fresh processes for every round: two processes of identical code differ by up to a third in
+     * CPU per request (where their heaps and code land), so a ratio between one process of each kind
+     * would measure that draw, whatever the rounds.
+     */
+    const startRound = async () => {
+      const hello = await startHellos(bundles.hello, root, profile);
+      children.push(hello.bare.child, hello.stock.child);
+      const plain = await startPair(bundles, common, profile);
+      children.push(plain.caller.child, plain.responder.child);
+      let second: Pair | undefined;
+      if (secondEnv) {
+        second = await startPair(bundles, secondEnv, (name) => profile(`${name}-traced`));
+        children.push(second.caller.child, second.responder.child);
+      }
+      await seed(plain);
+      if (second) await seed(second);
+      return { hello, plain, second };
+    };
+    const stopRound = async () => {
+      await stopAll(children.splice(0));
+    };
     // Every ratio needs bare Express.
     const ids = wantedTargets(["bare"]);
-    // Warm-up: JIT and connection pools, not measured.
-    for (const id of ids) {
-      await measure(...target(id, plain, hello), 1);
-      if (traced && id !== "bare") await measure(...target(id, traced, hello), 1);
-    }
 
-    // Bare Express runs before and after every target, and a target's traced run right after its
-    // untraced one: each ratio compares measurements seconds apart, whatever the machine does meanwhile.
+    // Bare Express runs before and after every target, and a target's two sets right after each
+    // other (in turn, which first): each ratio compares measurements seconds apart, whatever the
+    // machine does meanwhile.
     const plainRuns = new Map<TargetId, Figures[]>(ids.map((id) => [id, []]));
     const tracedRuns = new Map<TargetId, Figures[]>(ids.map((id) => [id, []]));
     const bareAround = new Map<TargetId, number[]>(ids.map((id) => [id, []]));
-    const bare = () => measure(...target("bare", plain, hello));
-    let lastBare = await bare();
-    plainRuns.get("bare")!.push(lastBare);
-    for (let round = 0; round < ROUNDS; round++) {
+    for (round = 0; round < ROUNDS; round++) {
+      const { hello, plain, second } = await startRound();
+      // Warm-up: JIT and connection pools, not measured.
+      for (const id of ids) {
+        await measure(...target(id, plain, hello), 1);
+        if (second && !UNTRACED.has(id)) await measure(...target(id, second, hello), 1);
+      }
+      const bare = () => measure(...target("bare", plain, hello));
+      let lastBare = await bare();
+      plainRuns.get("bare")!.push(lastBare);
       for (const id of ids) {
         if (id === "bare") continue;
         const before = lastBare;
-        plainRuns.get(id)!.push(await measure(...target(id, plain, hello)));
-        if (traced) tracedRuns.get(id)!.push(await measure(...target(id, traced, hello)));
+        const runPlain = async () => plainRuns.get(id)!.push(await measure(...target(id, plain, hello)));
+        const runSecond = async () =>
+          second && !UNTRACED.has(id) && tracedRuns.get(id)!.push(await measure(...target(id, second, hello)));
+        if (round % 2 === 0) await runPlain().then(runSecond);
+        else await runSecond().then(runPlain);
         lastBare = await bare();
         plainRuns.get("bare")!.push(lastBare);
         bareAround.get(id)!.push((before.rps + lastBare.rps) / 2);
       }
+      await stopRound();
     }
 
     console.log(
       `autocannon: ${CONNECTIONS} connections, ${DURATION_SEC} s per measurement, ${ROUNDS} round(s); built bundles ` +
-        `from ${appsRoot}; LOG_LEVEL=${LOG_LEVEL}; tracing set: ${
-          traced
-            ? `X-Ray rule reservoir ${RESERVOIR}/s + rate ${SAMPLE_RATE} (${xray!.ruleReads()} rule read(s)), ` +
-              `${(sink!.receivedBytes() / 1_048_576).toFixed(1)} MB of OTLP received`
-            : "off"
+        `from ${appsRoot}; LOG_LEVEL=${LOG_LEVEL}; fresh processes per round; second set: ${
+          AA
+            ? "untraced (A/A)"
+            : secondEnv
+              ? `X-Ray rule reservoir ${RESERVOIR}/s + rate ${SAMPLE_RATE} (${xray!.ruleReads()} rule read(s)), ` +
+                `${(sink!.receivedBytes() / 1_048_576).toFixed(1)} MB of OTLP received`
+              : "off"
         }. Medians over rounds; "% of bare" is against the bare runs just before and after, "tracing cost" ` +
         `against the untraced run just before.`,
     );
@@ -191,8 +221,8 @@ async function main(): Promise<void> {
       const cost = traces.length ? median(traces.map((t, i) => 1 - t.rps / runs[i]!.rps)) : undefined;
       const cpu = median(runs.map((r) => r.cpuUs));
       const tracedCpu = traces.length ? median(traces.map((r) => r.cpuUs)) : Number.NaN;
-      // Requests per CPU-second lost: what tracing takes from a task's capacity.
-      const cpuCost = traces.length ? 1 - cpu / tracedCpu : undefined;
+      // Requests per CPU-second lost: what tracing takes from a task's capacity (round by round).
+      const cpuCost = traces.length ? median(traces.map((t, i) => 1 - runs[i]!.cpuUs / t.cpuUs)) : undefined;
       const pct = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? "-" : `${(x * 100).toFixed(1)} %`);
       return {
         id,
@@ -207,7 +237,7 @@ async function main(): Promise<void> {
           "p50 ms": median(runs.map((r) => r.p50)),
           "p99 ms": median(runs.map((r) => r.p99)),
           "CPU µs/req": Math.round(cpu),
-          "traced req/s": traces.length ? Math.round(median(traces.map((r) => r.rps))) : "-",
+          [AA ? "A/A req/s" : "traced req/s"]: traces.length ? Math.round(median(traces.map((r) => r.rps))) : "-",
           "traced p99": traces.length ? median(traces.map((r) => r.p99)) : "-",
           "traced CPU µs/req": traces.length ? Math.round(tracedCpu) : "-",
           "tracing cost req/s": pct(cost),
@@ -226,7 +256,8 @@ async function main(): Promise<void> {
         `${(Math.max(...drift) * 100).toFixed(1)} % (max) in req/s`,
     );
     const get = (id: TargetId) => rows.find((r) => r.id === id);
-    const traceCosts = rows.filter((r) => r.cpuCost !== undefined);
+    // A/A: the second set is untraced, so its "cost" is noise and nothing to check.
+    const traceCosts = AA ? [] : rows.filter((r) => r.cpuCost !== undefined);
     const checks: Record<string, boolean | undefined> = {
       "get-cache >= 80 % of bare": get("get-cache") && get("get-cache")!.ofBare >= 0.8,
       "fan-out >= 35 % of bare": get("fanout") && get("fanout")!.ofBare >= 0.35,

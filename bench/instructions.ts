@@ -14,9 +14,10 @@
  *   BENCH_SAMPLE_RATE (0.05)  the rule's fixed rate           BENCH_RESERVOIR (0)   the rule's reservoir/s
  *   BENCH_TARGETS             comma list of bare,get-cache,data,fanout (default all)
  *   BENCH_APPS_ROOT           another checkout to build from  BENCH_NODE_OPTIONS    NODE_OPTIONS (default: the images')
+ *   BENCH_KEEP                a folder: the counts stay there (callgrind_annotate <file>: where they went)
  */
 import { execFile as execFileCb, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -26,12 +27,13 @@ import {
   fakeXrayProxy,
   seed,
   sinkCollector,
+  startHellos,
   startPair,
-  startServer,
   stopAll,
   tracingEnv,
   target,
   TARGETS,
+  UNTRACED,
   wantedTargets,
   type Pair,
   type Sink,
@@ -66,7 +68,9 @@ async function main(): Promise<void> {
     process.exit(3);
   }
   const ids = wantedTargets();
-  const work = mkdtempSync(join(tmpdir(), "fc-bench-instr-"));
+  const keep = process.env.BENCH_KEEP ? resolve(process.env.BENCH_KEEP) : undefined;
+  if (keep) mkdirSync(keep, { recursive: true });
+  const work = keep ?? mkdtempSync(join(tmpdir(), "fc-bench-instr-"));
   // callgrind_control finds a process by prefix, pid, user and HOST; the services run with HOST set
   // for their listener and no USER, so the control command runs with the same two.
   const vgdbPrefix = join(work, "vgdb");
@@ -118,8 +122,8 @@ async function main(): Promise<void> {
     const sink = await sinkCollector();
     const xray = await fakeXrayProxy({ reservoir: RESERVOIR, fixedRate: SAMPLE_RATE });
     sinks.push(sink, xray);
-    const hello = await startServer(bundles.hello, { NODE_PATH: join(root, "node_modules") }, callgrind("hello"));
-    children.push(hello.child);
+    const hello = await startHellos(bundles.hello, root, callgrind);
+    children.push(hello.bare.child, hello.stock.child);
     const plain = await startPair(bundles, common, (name) => callgrind(name));
     children.push(plain.caller.child, plain.responder.child);
     const traced = await startPair(
@@ -146,7 +150,7 @@ async function main(): Promise<void> {
     const rows: { id: TargetId; plain: number[]; traced?: number[] }[] = [];
     for (const id of ids) {
       const row: (typeof rows)[number] = { id, plain: await perRequest(id, plain) };
-      if (id !== "bare") row.traced = await perRequest(id, traced);
+      if (!UNTRACED.has(id)) row.traced = await perRequest(id, traced);
       rows.push(row);
       console.error(`counted ${id}`);
     }
@@ -176,7 +180,7 @@ async function main(): Promise<void> {
   } finally {
     await stopAll(children);
     await Promise.all(sinks.map((s) => s.close()));
-    rmSync(work, { recursive: true, force: true });
+    if (!keep) rmSync(work, { recursive: true, force: true });
   }
 }
 

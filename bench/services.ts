@@ -189,20 +189,43 @@ export function tracingEnv(sink: Sink, xray: Sink, fixedRate: number): NodeJS.Pr
   };
 }
 
-export type TargetId = "bare" | "get-cache" | "data" | "fanout";
+export type TargetId = "bare" | "stock" | "get-cache" | "data" | "fanout";
 /** What each benchmark target measures. */
 export const TARGETS: Record<TargetId, string> = {
   bare: "bare Express hello-world",
+  stock: "the same, by app.listen",
   "get-cache": "caller GET /get-cache/:key (hit)",
   data: "responder GET /data (cache hit)",
   fanout: "caller GET / (fan-out)",
 };
 
+/** Bare Express served as the apps serve it (expressServer), and by Express's own app.listen. */
+export interface Hellos {
+  bare: Started;
+  stock: Started;
+}
+
+/** Both bare Express servers, started from the hello bundle. */
+export async function startHellos(
+  bundle: string,
+  root: string,
+  opts: (name: "hello" | "hello-stock") => { nodeFlags?: string[]; wrapper?: string[] } = () => ({}),
+): Promise<Hellos> {
+  const env = { NODE_PATH: join(root, "node_modules") };
+  const bare = await startServer(bundle, env, opts("hello"));
+  const stock = await startServer(bundle, { ...env, HELLO_STOCK: "1" }, opts("hello-stock"));
+  return { bare, stock };
+}
+
+/** Targets with no traced variant: the bare Express servers. */
+export const UNTRACED: ReadonlySet<TargetId> = new Set(["bare", "stock"]);
+
 /** A target's URL and the processes that serve it (the fan-out: caller and responder). */
-export function target(id: TargetId, pair: Pair, hello: Started): [string, ChildProcess[]] {
+export function target(id: TargetId, pair: Pair, hellos: Hellos): [string, ChildProcess[]] {
   switch (id) {
     case "bare":
-      return [hello.url, [hello.child]];
+    case "stock":
+      return [hellos[id].url, [hellos[id].child]];
     case "get-cache":
       return [`${pair.caller.url}/get-cache/bench`, [pair.caller.child]];
     case "data":

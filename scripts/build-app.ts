@@ -69,6 +69,11 @@ export async function buildApp(opts: BuildAppOptions): Promise<BuiltApp> {
     sourcemap: true,
     sourcesContent: false,
     external: [...INSTRUMENTED_PACKAGES],
+    // No "module" condition (esbuild's default): packages resolve to the builds Node itself would
+    // load. With it, @opentelemetry/api came in as its ESM build, which the SDK's CommonJS code then
+    // reached through esbuild's interop getters (one getter shared by every export, so each
+    // `api.context` or `api.trace` read on the request path was a megamorphic lookup).
+    conditions: [],
     outfile: bundle,
     metafile: true,
     logLevel: "warning",

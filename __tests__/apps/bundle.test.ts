@@ -99,6 +99,12 @@ describe.concurrent("production bundle", () => {
     expect(caller.packages.some((p) => p.includes("cdktf") || p.includes("winston"))).toBe(false);
   });
 
+  it("when built, then OpenTelemetry's API is its CommonJS build, the one the SDK's own code requires", () => {
+    const text = readFileSync(caller.bundle, "utf8");
+    expect(text).toContain("// node_modules/@opentelemetry/api/build/src/index.js");
+    expect(text).not.toContain("// node_modules/@opentelemetry/api/build/esm/");
+  });
+
   it("when the image starts Node, then its NODE_OPTIONS are the ones the tests, chaos suite and benchmarks run with", () => {
     const dockerfile = readFileSync(join(ROOT, "apps", "Dockerfile"), "utf8");
     const options = /NODE_OPTIONS="([^"]*)"/.exec(dockerfile)?.[1];

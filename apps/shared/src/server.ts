@@ -5,6 +5,7 @@ import type { Express, Response } from "express";
 import { setTimeout as sleep } from "node:timers/promises";
 import { AppConfigError, shutdownDelayMs, type BaseConfig } from "./config";
 import { DeadlineError, withDeadline } from "./deadline";
+import { expressServer } from "./express-server";
 import { createLogger, flushLogger, type Logger } from "./logger";
 import { stopTracing } from "./start-tracing";
 
@@ -110,7 +111,12 @@ export async function startServer(app: Express, opts: ServerOptions): Promise<Ru
   const { HOST, PORT, KEEP_ALIVE_TIMEOUT_MS, HEADERS_TIMEOUT_MS, SHUTDOWN_TIMEOUT_MS } = opts.config;
   const { logger, lifecycle } = opts;
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(PORT, HOST, (error?: Error) => (error ? reject(error) : resolve(s)));
+    const s = expressServer(app);
+    s.once("error", reject);
+    s.listen(PORT, HOST, () => {
+      s.off("error", reject);
+      resolve(s);
+    });
   });
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   server.headersTimeout = HEADERS_TIMEOUT_MS;
