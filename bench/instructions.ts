@@ -12,7 +12,7 @@
  *
  *   BENCH_REQUESTS (2000)     measured requests per target    BENCH_WARMUP (2000)   requests first
  *   BENCH_SAMPLE_RATE (0.05)  the rule's fixed rate           BENCH_RESERVOIR (0)   the rule's reservoir/s
- *   BENCH_TARGETS             comma list of bare,get-cache,data,fanout (default all)
+ *   BENCH_TARGETS             comma list of bare,stock,get-cache,data,fanout (default all)
  *   BENCH_APPS_ROOT           another checkout to build from  BENCH_NODE_OPTIONS    NODE_OPTIONS (default: the images')
  *   BENCH_KEEP                a folder: the counts stay there (callgrind_annotate <file>: where they went)
  */

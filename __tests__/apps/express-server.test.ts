@@ -53,7 +53,10 @@ describe("expressServer", () => {
     const app = express();
     app.set("etag", false);
     app.get("/items/:id", (req, res) => {
-      res.status(201).type("json").set("x-seen", req.get("x-probe") ?? "none");
+      res
+        .status(201)
+        .type("json")
+        .set("x-seen", req.get("x-probe") ?? "none");
       res.send(JSON.stringify({ id: req.params.id, q: req.query.q, app: req.app === app, ip: req.ip }));
     });
     app.use((_req, res) => res.status(404).json({ error: "Not Found" }));
