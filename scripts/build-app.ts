@@ -70,9 +70,9 @@ export async function buildApp(opts: BuildAppOptions): Promise<BuiltApp> {
     sourcesContent: false,
     external: [...INSTRUMENTED_PACKAGES],
     // No "module" condition (esbuild's default): packages resolve to the builds Node itself would
-    // load. With it, @opentelemetry/api came in as its ESM build, which the SDK's CommonJS code then
-    // reached through esbuild's interop getters (one getter shared by every export, so each
-    // `api.context` or `api.trace` read on the request path was a megamorphic lookup).
+    // load. With it, @opentelemetry/api resolves to its ESM build, which the SDK's CommonJS code
+    // reaches through esbuild's interop getters (one getter shared by every export, so each
+    // `api.context` or `api.trace` read on the request path is a megamorphic lookup).
     conditions: [],
     outfile: bundle,
     metafile: true,
