@@ -101,7 +101,7 @@ function requestPipeline(opts: BaseAppOptions): RequestHandler {
         : NO_HEADERS;
     // Tracing on and this request not traced: downstream services skip it too.
     const unsampled = (req as unknown as Record<symbol, Record<string, string> | undefined>)[UNSAMPLED_HEADERS];
-    if (unsampled) propagate = { ...propagate, ...unsampled };
+    if (unsampled) propagate = propagate === NO_HEADERS ? unsampled : { ...propagate, ...unsampled };
     res.locals.context = { requestId, propagate } satisfies RequestContext;
     const mode = failureModes.current();
     if (mode === "none") return next();

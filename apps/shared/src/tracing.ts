@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import {
   context as otelContext,
@@ -154,31 +155,27 @@ const HEALTH = new Set(["/healthz", "/readyz"]);
 const XRAY_HEADER = "x-amzn-trace-id";
 const DECIDED = Symbol("traced");
 /**
- * A trace id (32 hex) and a span id (16 hex) for a sampling decision or a "not sampled" parent,
- * from pooled random words (ids need to be unique and evenly spread for ratio sampling, and a
- * call per request costs more than the rest of the decision).
+ * Random hex for trace ids (32 characters) and span ids (16), sliced from a pool that one call
+ * to the CSPRNG refills 4 KiB at a time: ids must be unique and evenly spread for ratio sampling,
+ * and a call or a string built per request costs more than the rest of the decision. A slice of
+ * the pool shares its memory; the pool is replaced, never overwritten.
  */
-const newIds = () => {
-  const words = randomWords(6);
-  let hex = "";
-  for (const w of words) hex += HEX8(w);
-  return { traceId: hex.slice(0, 32), spanId: hex.slice(32) };
-};
-
-/** Random 32-bit words from a pool refilled 4 KiB at a time (one call for many requests). */
-const pool = new Uint32Array(1_024);
-let used = pool.length;
-function randomWords(n: number): Uint32Array {
-  if (used + n > pool.length) {
-    crypto.getRandomValues(pool);
-    used = 0;
+let hexPool = "";
+let hexUsed = 0;
+function randomHex(chars: number): string {
+  if (hexUsed + chars > hexPool.length) {
+    hexPool = randomBytes(4_096).toString("hex");
+    hexUsed = 0;
   }
-  used += n;
-  return pool.subarray(used - n, used);
+  hexUsed += chars;
+  return hexPool.slice(hexUsed - chars, hexUsed);
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
-const HEX8 = (w: number) => HEX[w >>> 24]! + HEX[(w >>> 16) & 255]! + HEX[(w >>> 8) & 255]! + HEX[w & 255]!;
+/** The path of a request target, without its query. */
+const pathOf = (url: string) => {
+  const q = url.indexOf("?");
+  return q < 0 ? url : url.slice(0, q);
+};
 
 /**
  * Decides whether an incoming request is traced before any instrumentation touches it, so a request
@@ -218,23 +215,23 @@ export class RequestSampler implements Sampler {
         : trace.getSpanContext(propagation.extract(ROOT_CONTEXT, headers));
     if (parent && isSpanContextValid(parent)) {
       const sampled = (parent.traceFlags & TraceFlags.SAMPLED) !== 0;
-      if (!sampled) markUnsampled(req, parent.traceId, newIds().spanId);
+      if (!sampled) markUnsampled(req, parent.traceId, randomHex(16));
       return sampled;
     }
-    const ids = newIds();
+    const traceId = randomHex(32);
     const result = this.inner.shouldSample(
       ROOT_CONTEXT,
-      ids.traceId,
+      traceId,
       req.method ?? "GET",
       SpanKind.SERVER,
-      { "http.request.method": req.method, "url.path": req.url?.split("?")[0], "server.address": req.headers.host },
+      { "http.request.method": req.method, "url.path": pathOf(req.url ?? ""), "server.address": headers.host },
       [],
     );
     if (result.decision === SamplingDecision.RECORD_AND_SAMPLED) {
       this.pending = result;
       return true;
     }
-    markUnsampled(req, ids.traceId, ids.spanId);
+    markUnsampled(req, traceId, randomHex(16));
     return false;
   }
 
@@ -292,7 +289,7 @@ function serverSpans(sampler: RequestSampler): void {
         kind: SpanKind.SERVER,
         attributes: {
           "http.request.method": method,
-          "url.path": request.url?.split("?")[0],
+          "url.path": pathOf(request.url ?? ""),
           "url.scheme": "http",
           "server.address": request.headers.host,
           "client.address": request.socket.remoteAddress,
