@@ -5,10 +5,11 @@
  * Every round starts its own processes and measures each target twice, untraced and traced at the
  * production sampling setting (X-Ray remote sampling through a stand-in awsproxy whose rule has
  * reservoir 1/s and rate 5 %, spans exported over OTLP/HTTP to a sink), with bare Express before and
- * after. "bare" is Express served as the apps serve it (expressServer); "stock", the same hello-world by
- * Express's own app.listen, is the baseline the targets were set against. Figures are medians over the rounds; each ratio compares neighbouring measurements, so a
- * machine shared with other work moves both sides of a ratio together. BENCH_AA=1 runs the second set
- * untraced too: its "tracing cost" is then what this machine reads between identical services.
+ * after. "bare" is Express served as the apps serve it (expressServer); "stock", the same hello-world
+ * by Express's own app.listen, is the baseline the targets were set against. Figures are medians over
+ * the rounds; each ratio compares neighbouring measurements, so a machine shared with other work moves
+ * both sides of a ratio together. BENCH_AA=1 runs the second set untraced too: its "tracing cost" is
+ * then what this machine reads between identical services.
  *
  *   BENCH_DURATION_SEC (4)   seconds per measurement      BENCH_ROUNDS (3)          rounds
  *   BENCH_LOG_LEVEL (info)   the services' LOG_LEVEL      BENCH_TRACING (1)         0: skip the traced set
@@ -135,7 +136,7 @@ async function main(): Promise<void> {
 
     let sink: Awaited<ReturnType<typeof sinkCollector>> | undefined;
     let xray: Awaited<ReturnType<typeof fakeXrayProxy>> | undefined;
-    if (TRACING || AA) {
+    if (TRACING && !AA) {
       sink = await sinkCollector();
       xray = await fakeXrayProxy({ reservoir: RESERVOIR, fixedRate: SAMPLE_RATE });
       sinks.push(sink, xray);
@@ -213,7 +214,7 @@ async function main(): Promise<void> {
               : "off"
         }. Medians over rounds; "% of bare" is against the bare runs just before and after, "% of app.listen" ` +
         `against bare Express by app.listen in the same round (the targets' baseline), "tracing cost" ` +
-        `against the untraced run just before.`,
+        `against the untraced run next to it.`,
     );
     const rows = ids.map((id) => {
       const runs = plainRuns.get(id)!;
