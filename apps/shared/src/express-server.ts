@@ -8,7 +8,7 @@ import type { Express } from "express";
  * own: every property read or write on them, in Node's HTTP code, Express and the routes, then misses
  * its inline cache and takes the runtime's slow path. Here the classes Node instantiates already have
  * `app.request` and `app.response` as their prototypes, so Express's swap finds the prototype in place
- * and changes nothing. Measured on bare Express: 180–190 µs of CPU per request by `app.listen`, 40–50 µs
+ * and changes nothing. Measured on bare Express: 180–210 µs of CPU per request by `app.listen`, 40–50 µs
  * served from here (docs/apps.md, Performance).
  */
 export function expressServer(app: Express): Server {
