@@ -166,9 +166,6 @@ async function main(): Promise<void> {
       if (second) await seed(second);
       return { hello, plain, second };
     };
-    const stopRound = async () => {
-      await stopAll(children.splice(0));
-    };
     // Every ratio needs bare Express, both ways.
     const ids = wantedTargets(["bare", "stock"]);
 
@@ -200,7 +197,7 @@ async function main(): Promise<void> {
         plainRuns.get("bare")!.push(lastBare);
         bareAround.get(id)!.push((before.rps + lastBare.rps) / 2);
       }
-      await stopRound();
+      await stopAll(children.splice(0));
     }
 
     console.log(
