@@ -5,6 +5,7 @@ import { isBuiltin } from "node:module";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import protobuf from "protobufjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp, INSTRUMENTED_PACKAGES, NODE_TARGET, type BuiltApp } from "../../scripts/build-app";
 import { IMAGE_NODE_OPTIONS } from "../../scripts/image-node-options";
@@ -62,15 +63,35 @@ async function run(bundle: string, env: Record<string, string>): Promise<Started
   return { child, url, exit, stdout: () => stdout };
 }
 
-/** A stand-in OTLP/HTTP collector: keeps every JSON body posted to /v1/traces. */
+/**
+ * The part of OTLP's ExportTraceServiceRequest the tests read (field numbers as in
+ * opentelemetry-proto's trace.proto, common.proto and resource.proto); the decoder skips the rest.
+ */
+const OTLP_SUBSET = `
+syntax = "proto3";
+message ExportTraceServiceRequest { repeated ResourceSpans resource_spans = 1; }
+message ResourceSpans { Resource resource = 1; repeated ScopeSpans scope_spans = 2; }
+message Resource { repeated KeyValue attributes = 1; }
+message KeyValue { string key = 1; AnyValue value = 2; }
+message AnyValue { string string_value = 1; }
+message ScopeSpans { InstrumentationScope scope = 1; repeated Span spans = 2; }
+message InstrumentationScope { string name = 1; }
+message Span { bytes trace_id = 1; string name = 5; }
+`;
+const ExportRequest = protobuf.parse(OTLP_SUBSET).root.lookupType("ExportTraceServiceRequest");
+
+/** A stand-in OTLP/HTTP collector: keeps every body posted to /v1/traces, which must be protobuf. */
 async function fakeCollector(): Promise<{ url: string; bodies: OtlpBody[]; close: () => Promise<void> }> {
   const bodies: OtlpBody[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      if (req.url === "/v1/traces") bodies.push(JSON.parse(Buffer.concat(chunks).toString()) as OtlpBody);
-      res.writeHead(200, { "content-type": "application/json" }).end("{}");
+      if (req.url !== "/v1/traces") return res.writeHead(404).end();
+      if (req.headers["content-type"] !== "application/x-protobuf") return res.writeHead(415).end();
+      const message = ExportRequest.decode(Buffer.concat(chunks));
+      bodies.push(ExportRequest.toObject(message, { bytes: String, arrays: true }) as OtlpBody);
+      res.writeHead(200, { "content-type": "application/x-protobuf" }).end();
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));

@@ -11,7 +11,7 @@ import { integerParam } from "./integer";
 import { BLUE_GREEN_TEST_HEADER, type Logger, type RequestContext } from "./logger";
 import type { Lifecycle } from "./server";
 import { currentSpanIds } from "./trace-ids";
-import { bindToTrace, UNSAMPLED_HEADERS } from "./tracing-settings";
+import { bindToTrace, TRACED, UNSAMPLED_HEADERS } from "./tracing-settings";
 
 export interface BaseAppOptions {
   readonly config: BaseConfig;
@@ -59,8 +59,9 @@ function requestPipeline(opts: BaseAppOptions): RequestHandler {
     const header = req.headers["x-request-id"];
     const requestId = typeof header === "string" && REQUEST_ID.test(header) ? header : randomUUID();
     const start = performance.now();
-    // The request's trace (when traced), taken now: 'close' comes from the socket, outside it.
-    const spanIds = currentSpanIds();
+    // The request's trace, taken now: 'close' comes from the socket, outside it. Looked up only for
+    // a traced request: the others (most of them) have none.
+    const spanIds = (req as unknown as Record<symbol, boolean | undefined>)[TRACED] ? currentSpanIds() : undefined;
     res.setHeader("x-request-id", requestId);
     // While draining, finish this response and close the socket so no new request lands on it.
     if (lifecycle.draining) res.setHeader("connection", "close");
@@ -90,7 +91,7 @@ function requestPipeline(opts: BaseAppOptions): RequestHandler {
         latencyMs: Math.round((performance.now() - start) * 10) / 10,
         ...errorLog,
         ...(aborted ? { aborted: true, abortedBy: res.locals.cutByShutdown ? "shutdown" : "client" } : {}),
-        ...spanIds,
+        ...(spanIds ?? NO_TRACE),
       });
     });
     const testHeader = req.headers[BLUE_GREEN_TEST_HEADER];
@@ -131,6 +132,8 @@ export function requestContext(res: Response): RequestContext {
 }
 
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+/** The trace fields of a request line outside any trace: present, so the logger does not look for one. */
+const NO_TRACE = Object.freeze({ traceId: undefined, spanId: undefined });
 
 /**
  * The JSON parser would decode bytes that are not UTF-8 as U+FFFD and store that: refuse them

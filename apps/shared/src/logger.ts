@@ -77,8 +77,9 @@ class BatchedStdout extends TransportStream {
 /** One JSON line per event with timestamp, level, service, and requestId on the lines of a request. */
 export function createLogger(opts: { service: string; level?: string; stream?: NodeJS.WritableStream }): Logger {
   const addTraceIds = winston.format((info) => {
-    // With tracing on, every line inside a traced request joins its trace (X-Ray/CloudWatch search by traceId).
-    const span = info.traceId === undefined ? currentSpanIds() : undefined;
+    // With tracing on, every line inside a traced request joins its trace (X-Ray/CloudWatch search by
+    // traceId). A line that names its trace fields (even as undefined: no trace) keeps them.
+    const span = "traceId" in info ? undefined : currentSpanIds();
     if (span) Object.assign(info, span);
     return info;
   });

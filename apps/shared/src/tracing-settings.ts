@@ -20,6 +20,8 @@ export const XRAY_SAMPLING_ENDPOINT_ENV = "XRAY_SAMPLING_ENDPOINT";
  * the next service skips it as well (a W3C traceparent whose sampled flag is off).
  */
 export const UNSAMPLED_HEADERS: unique symbol = Symbol.for("fargate-connect.unsampled-headers");
+/** Set by tracing on every incoming request it has decided on: true when the request is traced. */
+export const TRACED: unique symbol = Symbol.for("fargate-connect.traced");
 
 /** The instrumentation scope of the server spans the apps make for traced requests. */
 export const SERVER_SPAN_SCOPE = "fargate-connect/http-server";

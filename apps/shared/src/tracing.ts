@@ -14,7 +14,7 @@ import {
   type Link,
 } from "@opentelemetry/api";
 import { CompositePropagator, W3CTraceContextPropagator } from "@opentelemetry/core";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { AWSXRayIdGenerator } from "@opentelemetry/id-generator-aws-xray";
 import { MySQL2Instrumentation } from "@opentelemetry/instrumentation-mysql2";
 import { RedisInstrumentation } from "@opentelemetry/instrumentation-redis";
@@ -37,6 +37,7 @@ import {
   CLIENT_SPAN_SCOPE,
   SERVER_SPAN_SCOPE,
   setCallTracer,
+  TRACED,
   setTraceBinder,
   TRACES_SAMPLE_RATIO_ENV,
   UNSAMPLED_HEADERS,
@@ -153,7 +154,6 @@ export function samplerSettings(env: NodeJS.ProcessEnv): SamplerSettings {
 const HEALTH = new Set(["/healthz", "/readyz"]);
 /** AWSXRayPropagator's header, as Node lower-cases it. */
 const XRAY_HEADER = "x-amzn-trace-id";
-const DECIDED = Symbol("traced");
 /**
  * Random hex for trace ids (32 characters) and span ids (16), sliced from a pool that one call
  * to the CSPRNG refills 4 KiB at a time: ids must be unique and evenly spread for ratio sampling,
@@ -195,12 +195,12 @@ export class RequestSampler implements Sampler {
    * sampled"). Decided once per request: asking again returns the same answer.
    */
   traceRequest(req: IncomingMessage): boolean {
-    const decided = (req as unknown as Record<symbol, boolean | undefined>)[DECIDED];
+    const decided = (req as unknown as Record<symbol, boolean | undefined>)[TRACED];
     if (decided !== undefined) return decided;
     // Both marks on every request, in one order: requests keep a single shape, traced or not.
     (req as unknown as Record<symbol, unknown>)[UNSAMPLED_HEADERS] = undefined;
     const traced = this.decide(req);
-    (req as unknown as Record<symbol, boolean>)[DECIDED] = traced;
+    (req as unknown as Record<symbol, boolean>)[TRACED] = traced;
     return traced;
   }
 
