@@ -275,10 +275,12 @@ function serverSpans(sampler: RequestSampler): void {
   const tracer = trace.getTracer(SERVER_SPAN_SCOPE);
   // Every event of every server passes here: no rest-argument array per call.
   proto.emit = function emit(this: unknown, event: string | symbol, req?: unknown, res?: unknown): boolean {
-    if (event !== "request" || !sampler.traceRequest(req as IncomingMessage)) {
+    if (event !== "request") {
       // eslint-disable-next-line prefer-rest-params -- all of them, whatever the event
       return Reflect.apply(plain, this, arguments) as boolean;
     }
+    // 'request' always comes with exactly these two: no arguments object for it.
+    if (!sampler.traceRequest(req as IncomingMessage)) return plain.call(this, event, req, res);
     const request = req as IncomingMessage;
     const response = res as ServerResponse;
     const parent = propagation.extract(ROOT_CONTEXT, request.headers);
