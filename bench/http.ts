@@ -95,6 +95,9 @@ async function measure(url: string, serving: ChildProcess[], seconds = DURATION_
   const before = cpu();
   const r = await autocannon({
     url,
+    // The load runs in a worker thread: this thread reads the services' stdout (their request logs),
+    // and a reader starved by the load generator would leave their pipes full.
+    workers: 1,
     connections: CONNECTIONS,
     duration: seconds,
     ...(RATE ? { overallRate: RATE } : {}),

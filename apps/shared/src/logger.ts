@@ -42,14 +42,38 @@ const jsonLine = (() => {
   });
 })();
 
+/** What stdout may hold unwritten before lines are dropped: about 25,000 request lines. */
+export const STDOUT_MAX_BUFFERED_BYTES = 8 * 1_048_576;
+
 /**
  * Lines to stdout, written together once per event-loop turn: stdout is a pipe in a container
- * (FireLens, awslogs), where each write is a synchronous system call, and under load many requests
- * end in the same turn. Ending the logger writes what is pending.
+ * (FireLens, awslogs), where each write is a system call, and under load many requests end in the
+ * same turn. Ending the logger writes what is pending.
+ *
+ * A log router that stops reading (Fluent Bit stalled on its output) must not cost the service its
+ * memory: what the pipe has not taken is held up to `maxBufferedBytes`, and lines beyond that are
+ * dropped and counted. Once the pipe drains, a warning says how many were lost.
  */
-class BatchedStdout extends TransportStream {
+export class BatchedStdout extends TransportStream {
   private lines: string[] = [];
   private scheduled = false;
+  private dropped = 0;
+  private readonly out: NodeJS.WritableStream & { readonly writableLength: number };
+  private readonly maxBufferedBytes: number;
+  private readonly service: string;
+
+  constructor(opts: {
+    service: string;
+    /** @default process.stdout */
+    out?: NodeJS.WritableStream & { readonly writableLength: number };
+    /** @default STDOUT_MAX_BUFFERED_BYTES */
+    maxBufferedBytes?: number;
+  }) {
+    super();
+    this.service = opts.service;
+    this.out = opts.out ?? process.stdout;
+    this.maxBufferedBytes = opts.maxBufferedBytes ?? STDOUT_MAX_BUFFERED_BYTES;
+  }
 
   override log(info: Record<string | symbol, unknown>, next: () => void): void {
     this.lines.push(info[MESSAGE] as string);
@@ -63,9 +87,25 @@ class BatchedStdout extends TransportStream {
   flush(): void {
     this.scheduled = false;
     if (this.lines.length === 0) return;
+    if (this.out.writableLength >= this.maxBufferedBytes) {
+      this.dropped += this.lines.length;
+      this.lines = [];
+      return;
+    }
+    if (this.dropped > 0) {
+      const warning = {
+        service: this.service,
+        level: "warn",
+        message: "log lines dropped: stdout was not draining",
+        dropped: this.dropped,
+        timestamp: new Date().toISOString(),
+      };
+      this.lines.unshift(JSON.stringify(warning));
+      this.dropped = 0;
+    }
     const text = `${this.lines.join("\n")}\n`;
     this.lines = [];
-    process.stdout.write(text);
+    this.out.write(text);
   }
 
   override _final(callback: (error?: Error | null) => void): void {
@@ -83,7 +123,9 @@ export function createLogger(opts: { service: string; level?: string; stream?: N
     if (span) Object.assign(info, span);
     return info;
   });
-  const transport = opts.stream ? new winston.transports.Stream({ stream: opts.stream }) : new BatchedStdout();
+  const transport = opts.stream
+    ? new winston.transports.Stream({ stream: opts.stream })
+    : new BatchedStdout({ service: opts.service });
   return winston.createLogger({
     level: opts.level ?? "info",
     defaultMeta: { service: opts.service },
