@@ -21,6 +21,7 @@
  *   BENCH_NODE_OPTIONS       the services' NODE_OPTIONS (default: the images')
  *   BENCH_RATE               a fixed offered load, req/s over all connections (default: as fast as served)
  *   BENCH_AA                 1: the second set untraced as well (the noise floor of the tracing cost)
+ *   BENCH_VERBOSE            1: one line per measurement, warm-ups included (to stderr)
  */
 import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -55,6 +56,7 @@ const CONNECTIONS = 50;
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? "info";
 const TRACING = process.env.BENCH_TRACING !== "0";
 const AA = process.env.BENCH_AA === "1";
+const VERBOSE = process.env.BENCH_VERBOSE === "1";
 const SAMPLE_RATE = Number(process.env.BENCH_SAMPLE_RATE ?? 0.05);
 const RESERVOIR = Number(process.env.BENCH_RESERVOIR ?? 1);
 const RATE = process.env.BENCH_RATE ? Number(process.env.BENCH_RATE) : undefined;
@@ -103,13 +105,16 @@ async function measure(url: string, serving: ChildProcess[], seconds = DURATION_
     ...(RATE ? { overallRate: RATE } : {}),
   });
   const answered = r.requests.total;
+  const cpuUs = answered > 0 ? ((cpu() - before) * TICK_US) / answered : Number.NaN;
+  if (VERBOSE)
+    console.error(`${url} ${seconds} s: ${Math.round(r.requests.average)} req/s, ${cpuUs.toFixed(1)} µs CPU/req`);
   return {
     rps: r.requests.average,
     p50: r.latency.p50,
     p99: r.latency.p99,
     non2xx: r.non2xx,
     errors: r.errors + r.timeouts,
-    cpuUs: answered > 0 ? ((cpu() - before) * TICK_US) / answered : Number.NaN,
+    cpuUs,
   };
 }
 
