@@ -29,6 +29,19 @@ describe("RequestSampler", () => {
     expect(sampler.traceRequest(req)).toBe(true);
   });
 
+  it("when a request carries a 'not sampled' W3C parent, then it stays untraced and passes on the same trace; invalid ids are no parent", () => {
+    const sampler = new RequestSampler(new AlwaysOnSampler());
+    const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const unsampledParent = request("/data", { traceparent: `00-${traceId}-00f067aa0ba902b7-00` });
+    expect(sampler.traceRequest(unsampledParent)).toBe(false);
+    expect(unsampled(unsampledParent)?.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-00$`));
+    expect(unsampled(unsampledParent)?.traceparent.slice(36, 52)).not.toBe("00f067aa0ba902b7");
+    // All-zero ids make the header invalid (W3C): a new trace, which this sampler records.
+    for (const header of [`00-${"0".repeat(32)}-00f067aa0ba902b7-00`, `00-${traceId}-${"0".repeat(16)}-00`]) {
+      expect(sampler.traceRequest(request("/data", { traceparent: header })), header).toBe(true);
+    }
+  });
+
   it("when a health probe arrives, then it is never traced", () => {
     const sampler = new RequestSampler(new AlwaysOnSampler());
     expect(sampler.traceRequest(request("/healthz"))).toBe(false);

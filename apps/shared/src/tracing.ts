@@ -152,6 +152,11 @@ export function samplerSettings(env: NodeJS.ProcessEnv): SamplerSettings {
 }
 
 const HEALTH = new Set(["/healthz", "/readyz"]);
+/**
+ * A W3C traceparent of version 00 whose sampled flag is off, with valid (not all-zero) ids; anything
+ * else goes through the propagators.
+ */
+const UNSAMPLED_PARENT = /^00-(?!0{32})[\da-f]{32}-(?!0{16})[\da-f]{16}-00$/;
 /** AWSXRayPropagator's header, as Node lower-cases it. */
 const XRAY_HEADER = "x-amzn-trace-id";
 /**
@@ -209,6 +214,13 @@ export class RequestSampler implements Sampler {
     if (HEALTH.has(req.url ?? "")) return false;
     // Most requests at the edge carry no trace header: no propagator needs to look.
     const headers = req.headers;
+    // Behind a service that traces, most requests carry the "not sampled" parent that service sent
+    // (see markUnsampled): read without the propagators, which build contexts to say the same.
+    const traceparent = headers.traceparent;
+    if (typeof traceparent === "string" && headers[XRAY_HEADER] === undefined && UNSAMPLED_PARENT.test(traceparent)) {
+      markUnsampled(req, traceparent.slice(3, 35), randomHex(16));
+      return false;
+    }
     const parent =
       headers.traceparent === undefined && headers[XRAY_HEADER] === undefined
         ? undefined
