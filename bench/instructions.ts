@@ -8,8 +8,8 @@
  * counts only while the measured requests run, on its main thread only. The count describes a young
  * process: a few thousand requests are too few for V8 to optimize a path that only a share of them
  * take (the traced one), so it overstates what such a path costs a task that has run for minutes;
- * bench:http warms up for that. Tracing is measured at the production rule's fixed
- * rate (5 %) without its reservoir: under valgrind a service serves tens of requests per second, where
+ * bench:http warms up for that. Tracing is measured at the production rule's fixed rate (5 %)
+ * without its reservoir: under valgrind a service serves tens of requests per second, where
  * 1 traced request/s would be several per cent of them; in production the reservoir (1/s for the
  * whole service, shared by its tasks) is a fraction of a per cent of a task's requests.
  *

@@ -43,7 +43,7 @@ const jsonLine = (() => {
 })();
 
 /** What stdout may hold unwritten before lines are dropped: about 25,000 request lines. */
-export const STDOUT_MAX_BUFFERED_BYTES = 8 * 1_048_576;
+const STDOUT_MAX_BUFFERED_BYTES = 8 * 1_048_576;
 
 /**
  * Lines to stdout, written together once per event-loop turn: stdout is a pipe in a container

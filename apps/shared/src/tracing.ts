@@ -222,7 +222,7 @@ export class RequestSampler implements Sampler {
       return false;
     }
     const parent =
-      headers.traceparent === undefined && headers[XRAY_HEADER] === undefined
+      traceparent === undefined && headers[XRAY_HEADER] === undefined
         ? undefined
         : trace.getSpanContext(propagation.extract(ROOT_CONTEXT, headers));
     if (parent && isSpanContextValid(parent)) {
