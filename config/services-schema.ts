@@ -397,7 +397,7 @@ export const serviceConnectSchema = z
   .strictObject({
     /** Seconds the proxy waits for a complete response (0 disables; above the apps' own deadlines). */
     perRequestTimeoutSec: z.int().min(0).max(3600).default(15),
-    /** Seconds an idle connection stays open; above the caller's keep-alive agent idle time (60 s). */
+    /** Seconds an idle connection stays open; above the idle time of the apps' connection pools (60 s). */
     idleTimeoutSec: z.int().min(0).max(3600).default(120),
     /**
      * TLS between the proxies, with certificates from AWS Private CA. Service Connect does TLS, not

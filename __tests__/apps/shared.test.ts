@@ -153,3 +153,76 @@ describe("ServiceClient retries", () => {
     await expect(c.getJson("/x", Ok)).rejects.toBeInstanceOf(ServiceCallError);
   });
 });
+
+describe("ServiceClient connections", () => {
+  let url = "";
+  let close: () => void = () => {};
+  /** Every socket the server accepted, and for each request the socket it came on. */
+  const sockets: object[] = [];
+  const seenOn: number[] = [];
+  const closed = new Set<number>();
+  beforeAll(async () => {
+    const server = createServer((req, res) => {
+      seenOn.push(sockets.indexOf(req.socket));
+      if (req.url === "/big") {
+        res.writeHead(200, { "content-type": "application/json", "content-length": "4096" });
+        res.write("{"); // the rest never comes: only a socket that is cut frees the exchange
+        return;
+      }
+      if (req.url === "/slow") return; // never answers: the attempt timeout cuts it
+      res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');
+    });
+    server.on("connection", (socket) => {
+      sockets.push(socket);
+      socket.on("close", () => closed.add(sockets.indexOf(socket)));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    close = () => (server.closeAllConnections(), server.close());
+  });
+  afterAll(() => close());
+
+  const client = () =>
+    new ServiceClient({
+      name: "pool",
+      baseUrl: url,
+      logger: captureLogger("t").logger,
+      deadlineMs: 300,
+      attemptTimeoutMs: 150,
+      maxRetries: 0,
+      backoffBaseMs: 5,
+      backoffMaxMs: 5,
+      maxBodyBytes: 1_024,
+      breaker: new CircuitBreaker({ failureThreshold: 10, resetTimeoutMs: 1_000 }),
+    });
+
+  it("when answers are whole, then calls reuse keep-alive sockets", async () => {
+    const c = client();
+    const before = seenOn.length;
+    for (let i = 0; i < 6; i++) expect(await c.getJson("/ok", Ok)).toEqual({ ok: true });
+    const used = seenOn.slice(before);
+    expect(used).toHaveLength(6);
+    // A call made as the previous one's answer completes may find its socket not yet free: at most two.
+    expect(new Set(used).size).toBeLessThanOrEqual(2);
+    c.close();
+  });
+
+  it("when an answer is cut (over the size cap, or past the timeout), then its socket is closed, never reused", async () => {
+    const c = client();
+    const before = seenOn.length;
+    await expect(c.getJson("/big", Ok)).rejects.toMatchObject({ reason: "bad_body" });
+    expect(await c.getJson("/ok", Ok)).toEqual({ ok: true });
+    const started = Date.now();
+    await expect(c.getJson("/slow", Ok)).rejects.toMatchObject({ reason: "timeout" });
+    expect(Date.now() - started).toBeLessThan(400);
+    expect(await c.getJson("/ok", Ok)).toEqual({ ok: true });
+    const [big, afterBig, slow, afterSlow] = seenOn.slice(before);
+    expect(afterBig).not.toBe(big);
+    expect(afterSlow).not.toBe(slow);
+    expect(new Set([big, slow, afterSlow]).size).toBe(3);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(closed.has(big!) && closed.has(slow!)).toBe(true);
+    expect(closed.has(afterSlow!)).toBe(false);
+    c.close();
+  });
+});

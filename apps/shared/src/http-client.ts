@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { Agent, request as httpRequest, type IncomingMessage } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
+import { Pool, type Dispatcher } from "undici";
 import type { z } from "zod";
 import { CircuitBreaker, CircuitOpenError } from "./circuit-breaker";
 import type { Logger, RequestContext } from "./logger";
@@ -81,10 +81,15 @@ export interface RequestOptions {
  */
 export class ServiceClient {
   private readonly random: () => number;
-  /** Keep-alive pool to the target (Service Connect's local proxy on ECS). */
-  private readonly agent: Agent;
-  /** baseUrl split once: a URL object per call costs more than the call's own bookkeeping. */
-  private readonly target: { readonly hostname: string; readonly port: number; readonly basePath: string };
+  /**
+   * Keep-alive pool to the target (Service Connect's local proxy on ECS). undici's rather than
+   * node:http's Agent: a call costs the caller about half the CPU (31 against 55-60 µs on loopback),
+   * without a ClientRequest and an IncomingMessage per call, or Node 22's check of each reused idle
+   * socket for unread data (a system call).
+   */
+  private readonly pool: Pool;
+  /** The base URL's path, without a trailing slash: every call's path goes after it. */
+  private readonly basePath: string;
   private readonly maxBodyBytes: number;
 
   constructor(private readonly opts: ServiceClientOptions) {
@@ -94,20 +99,22 @@ export class ServiceClient {
         `ServiceClient ${opts.name}: baseUrl must be http:// (Service Connect terminates TLS), got "${opts.baseUrl}"`,
       );
     }
-    // Idle sockets close after 60 s, before the server side (65 s) can drop one under a request.
-    this.agent = new Agent({ keepAlive: true, maxSockets: 128, timeout: 60_000 });
     const url = new URL(opts.baseUrl);
-    this.target = {
-      hostname: url.hostname.replace(/^\[|\]$/g, ""),
-      port: Number(url.port || 80),
-      basePath: url.pathname.replace(/\/+$/, ""),
-    };
+    this.pool = new Pool(url.origin, {
+      connections: 128,
+      // Idle sockets close after 60 s, before the server side (65 s) can drop one under a request.
+      keepAliveTimeout: 60_000,
+      keepAliveMaxTimeout: 60_000,
+      // A call gives up at its attempt timeout; a connect that outlives it would only hold the queue.
+      connectTimeout: opts.attemptTimeoutMs,
+    });
+    this.basePath = url.pathname.replace(/\/+$/, "");
     this.maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   }
 
-  /** Closes pooled sockets (at shutdown). */
+  /** Closes pooled sockets (at shutdown); calls still in flight fail as `unreachable`. */
   close(): void {
-    this.agent.destroy();
+    this.pool.destroy().catch(() => undefined);
   }
 
   /** GET `path`; the answer must be JSON matching `schema` (its parsed output is returned). */
@@ -185,12 +192,12 @@ export class ServiceClient {
     const { name, attemptTimeoutMs } = this.opts;
     const timeoutMs = Math.max(1, Math.min(attemptTimeoutMs, deadline - Date.now()));
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const headers: Record<string, string | number> = { ...context?.propagate, accept: "application/json" };
+    const headers: Record<string, string> = { ...context?.propagate, accept: "application/json" };
     if (context) headers["x-request-id"] = context.requestId;
     if (key) headers["idempotency-key"] = key;
     if (payload !== undefined) {
       headers["content-type"] = "application/json";
-      headers["content-length"] = Buffer.byteLength(payload);
+      headers["content-length"] = String(Buffer.byteLength(payload));
     }
     const span = traceCall(method, this.opts.baseUrl + path, headers);
     let answer: { status: number; text: string };
@@ -224,55 +231,60 @@ export class ServiceClient {
 
   /**
    * One HTTP exchange, cut at `timeoutMs` from the start to the last byte of the body, and at
-   * maxBodyBytes of body (declared or streamed): a cut socket is destroyed, never reused.
+   * maxBodyBytes of body (declared or streamed): a cut exchange aborts, and its socket is not reused.
    */
   private exchange(
     method: string,
     path: string,
-    headers: Record<string, string | number>,
+    headers: Record<string, string>,
     payload: string | undefined,
     timeoutMs: number,
   ): Promise<{ status: number; text: string }> {
     const { name } = this.opts;
     const max = this.maxBodyBytes;
-    const { hostname, port, basePath } = this.target;
     return new Promise((resolve, reject) => {
       let settled = false;
-      let res: IncomingMessage | undefined;
+      // Set once the request is on a socket; a call cut before that is aborted when it gets there.
+      let controller: Dispatcher.DispatchController | undefined;
+      let status = 0;
+      let size = 0;
+      const chunks: Buffer[] = [];
       const fail = (error: ServiceCallError) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        req.destroy();
-        res?.destroy();
+        controller?.abort(error);
         reject(error);
       };
       const timer = setTimeout(
         () => fail(new ServiceCallError(name, "timeout", `${name}: no answer within ${timeoutMs} ms (body included)`)),
         timeoutMs,
       );
-      const tooLong = (bytes: string, status: number) =>
+      const tooLong = (bytes: string) =>
         new ServiceCallError(
           name,
           "bad_body",
           `${name}: answer of ${bytes} bytes is over the ${max}-byte limit`,
           status,
         );
-      const req = httpRequest(
-        { method, hostname, port, path: basePath + path, headers, agent: this.agent },
-        (answer) => {
-          res = answer;
-          const status = answer.statusCode ?? 0;
-          const declared = Number(answer.headers["content-length"]);
-          if (declared > max) return fail(tooLong(String(declared), status));
-          const chunks: Buffer[] = [];
-          let size = 0;
-          answer.on("data", (chunk: Buffer) => {
+      this.pool.dispatch(
+        { method, path: this.basePath + path, headers, body: payload ?? null },
+        {
+          onRequestStart(ctl) {
+            controller = ctl;
+            if (settled) ctl.abort(new Error("call already given up"));
+          },
+          onResponseStart(_ctl, statusCode, answerHeaders) {
+            status = statusCode;
+            const declared = Number(answerHeaders["content-length"]);
+            if (declared > max) fail(tooLong(String(declared)));
+          },
+          onResponseData(_ctl, chunk) {
             size += chunk.length;
-            if (size > max) fail(tooLong(`more than ${max}`, status));
+            if (size > max) fail(tooLong(`more than ${max}`));
             else chunks.push(chunk);
-          });
-          answer.on("end", () => {
+          },
+          onResponseEnd() {
             if (settled) return;
             settled = true;
             clearTimeout(timer);
@@ -280,21 +292,13 @@ export class ServiceClient {
               status,
               text: chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8"),
             });
-          });
-          answer.on("error", (error: Error) =>
-            fail(new ServiceCallError(name, "unreachable", `${name}: answer cut off (${error.message})`)),
-          );
-          // 'close' also follows every complete answer: build no error (and its stack) unless it is one.
-          answer.on("close", () => {
-            if (settled) return;
-            fail(
-              new ServiceCallError(name, "unreachable", `${name}: connection closed before the answer was complete`),
-            );
-          });
+          },
+          onResponseError(_ctl, error) {
+            const message = status ? `answer cut off (${error.message})` : error.message;
+            fail(new ServiceCallError(name, "unreachable", `${name}: ${message}`));
+          },
         },
       );
-      req.on("error", (error: Error) => fail(new ServiceCallError(name, "unreachable", `${name}: ${error.message}`)));
-      req.end(payload);
     });
   }
 }
