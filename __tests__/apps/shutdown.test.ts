@@ -35,8 +35,14 @@ describe("graceful shutdown", () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 50 });
     // Warm 50 keep-alive sockets, then put 50 requests (CPU work and DB round trips) in flight on them.
     await Promise.all(Array.from({ length: 50 }, () => get(`${svc.url}/db`, agent)));
+    // In flight means the server has it: on a loaded machine a request can take longer than the
+    // idle-socket grace to get there, and then it meets the shutdown's idle sweep instead.
+    const { inFlight } = svc.deps.lifecycle;
+    let arrived = 0;
+    const add = inFlight.add.bind(inFlight);
+    inFlight.add = (res) => (arrived++, add(res));
     const inflight = Array.from({ length: 50 }, (_, i) => get(`${svc.url}/${i % 2 ? "db" : "work?ms=20"}`, agent));
-    await new Promise((r) => setTimeout(r, 10));
+    await eventually(() => arrived === 50);
     const start = Date.now();
     const done = svc.shutdown("SIGTERM");
     const statuses = await Promise.all(inflight);
