@@ -6,11 +6,26 @@ import { startCaller } from "../../apps/caller/src/server";
 import { loadResponderConfig } from "../../apps/responder/src/config";
 import { CircuitBreaker, CircuitOpenError } from "../../apps/shared/src/circuit-breaker";
 import { AppConfigError } from "../../apps/shared/src/config";
-import { ServiceCallError, ServiceClient } from "../../apps/shared/src/http-client";
+import { ServiceCallError, ServiceClient, type ServiceClientOptions } from "../../apps/shared/src/http-client";
 import { z } from "zod";
 import { captureLogger } from "./harness";
 
 const Ok = z.object({ ok: z.boolean() });
+
+/** A ServiceClient for `baseUrl` with short backoffs and a breaker that stays closed; `opts` set the rest. */
+const testClient = (
+  baseUrl: string,
+  opts: Pick<ServiceClientOptions, "name" | "deadlineMs" | "attemptTimeoutMs" | "maxRetries"> &
+    Partial<ServiceClientOptions>,
+) =>
+  new ServiceClient({
+    baseUrl,
+    logger: captureLogger("t").logger,
+    backoffBaseMs: 5,
+    backoffMaxMs: 5,
+    breaker: new CircuitBreaker({ failureThreshold: 10, resetTimeoutMs: 1_000 }),
+    ...opts,
+  });
 
 describe("app config", () => {
   it("when the environment is empty, then the documented defaults apply (keep-alive above the ALB's 60 s)", () => {
@@ -100,17 +115,7 @@ describe("ServiceClient retries", () => {
   afterAll(() => close());
 
   const client = () =>
-    new ServiceClient({
-      name: "flaky",
-      baseUrl: url,
-      logger: captureLogger("t").logger,
-      deadlineMs: 2_000,
-      attemptTimeoutMs: 500,
-      maxRetries: 2,
-      backoffBaseMs: 5,
-      backoffMaxMs: 20,
-      breaker: new CircuitBreaker({ failureThreshold: 10, resetTimeoutMs: 1_000 }),
-    });
+    testClient(url, { name: "flaky", deadlineMs: 2_000, attemptTimeoutMs: 500, maxRetries: 2, backoffMaxMs: 20 });
 
   it("when an idempotent GET hits 503s, then it retries with backoff and succeeds", async () => {
     hits = { GET: 0, POST: 0 };
@@ -139,17 +144,7 @@ describe("ServiceClient retries", () => {
 
   it("when the error is classified, then it is a ServiceCallError", async () => {
     hits = { GET: -10, POST: 0 };
-    const c = new ServiceClient({
-      name: "flaky",
-      baseUrl: url,
-      logger: captureLogger("t").logger,
-      deadlineMs: 50,
-      attemptTimeoutMs: 50,
-      maxRetries: 0,
-      backoffBaseMs: 5,
-      backoffMaxMs: 5,
-      breaker: new CircuitBreaker({ failureThreshold: 10, resetTimeoutMs: 1_000 }),
-    });
+    const c = testClient(url, { name: "flaky", deadlineMs: 50, attemptTimeoutMs: 50, maxRetries: 0 });
     await expect(c.getJson("/x", Ok)).rejects.toBeInstanceOf(ServiceCallError);
   });
 });
@@ -183,18 +178,7 @@ describe("ServiceClient connections", () => {
   afterAll(() => close());
 
   const client = () =>
-    new ServiceClient({
-      name: "pool",
-      baseUrl: url,
-      logger: captureLogger("t").logger,
-      deadlineMs: 300,
-      attemptTimeoutMs: 150,
-      maxRetries: 0,
-      backoffBaseMs: 5,
-      backoffMaxMs: 5,
-      maxBodyBytes: 1_024,
-      breaker: new CircuitBreaker({ failureThreshold: 10, resetTimeoutMs: 1_000 }),
-    });
+    testClient(url, { name: "pool", deadlineMs: 300, attemptTimeoutMs: 150, maxRetries: 0, maxBodyBytes: 1_024 });
 
   it("when answers are whole, then calls reuse keep-alive sockets", async () => {
     const c = client();
