@@ -19,6 +19,7 @@
  *   BENCH_APPS_ROOT          another checkout to build from (before/after figures)
  *   BENCH_CPU_PROF           a folder: the services run with --cpu-prof and write their profiles there
  *   BENCH_NODE_OPTIONS       the services' NODE_OPTIONS (default: the images')
+ *   BENCH_NODE_FLAGS         the V8 flags on their command line (default: the images'; "" for none)
  *   BENCH_RATE               a fixed offered load, req/s over all connections (default: as fast as served)
  *   BENCH_AA                 1: the second set untraced as well (the noise floor of the tracing cost)
  *   BENCH_VERBOSE            1: one line per measurement, warm-ups included (to stderr)

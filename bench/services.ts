@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { buildApp } from "../scripts/build-app";
+import { IMAGE_NODE_FLAGS } from "../scripts/image-node-options";
 
 export interface Sink {
   url: string;
@@ -105,6 +106,12 @@ export async function buildBundles(
   return { caller: caller.bundle, responder: responder.bundle, hello };
 }
 
+/** The V8 flags the services start with: the images' (IMAGE_NODE_FLAGS), or BENCH_NODE_FLAGS ("" for none). */
+const NODE_FLAGS: readonly string[] =
+  process.env.BENCH_NODE_FLAGS === undefined
+    ? IMAGE_NODE_FLAGS
+    : process.env.BENCH_NODE_FLAGS.split(" ").filter(Boolean);
+
 /**
  * Starts `script` with Node (behind `wrapper`, e.g. valgrind, when given) and resolves with the URL it
  * prints ("<name> listening on <url>"). `env` is all the process gets besides PATH.
@@ -114,7 +121,13 @@ export function startServer(
   env: NodeJS.ProcessEnv,
   opts: { nodeFlags?: string[]; wrapper?: string[] } = {},
 ): Promise<Started> {
-  const [command, ...args] = [...(opts.wrapper ?? []), process.execPath, ...(opts.nodeFlags ?? []), script];
+  const [command, ...args] = [
+    ...(opts.wrapper ?? []),
+    process.execPath,
+    ...NODE_FLAGS,
+    ...(opts.nodeFlags ?? []),
+    script,
+  ];
   const child = spawn(command!, args, {
     env: { PATH: process.env.PATH, HOST: "127.0.0.1", PORT: "0", ...env },
     // Request logs go to stdout as in a container; reading them here keeps the pipe drained.

@@ -22,9 +22,10 @@ export const NODE_TARGET = "node22";
 /**
  * Left out of the bundle and shipped in node_modules beside it: OpenTelemetry's instrumentations
  * patch these (and files inside @redis/client and mysql2) while `require` loads them, which a
- * bundled copy never does. Everything else, the SDK included, is bundled.
+ * bundled copy never does; the apps' own Redis module patches @redis/client's reply queue, which must
+ * be the copy `redis` loads. Everything else, the SDK included, is bundled.
  */
-export const INSTRUMENTED_PACKAGES: readonly string[] = ["express", "redis", "mysql2"];
+export const INSTRUMENTED_PACKAGES: readonly string[] = ["express", "redis", "@redis/client", "mysql2"];
 
 /** Files of a copied package that Node never loads. */
 const NOT_RUNTIME = /\.(d\.[cm]?ts|map|md)$/;

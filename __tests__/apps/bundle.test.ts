@@ -8,7 +8,7 @@ import { join, resolve } from "node:path";
 import protobuf from "protobufjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp, INSTRUMENTED_PACKAGES, NODE_TARGET, type BuiltApp } from "../../scripts/build-app";
-import { IMAGE_NODE_OPTIONS } from "../../scripts/image-node-options";
+import { IMAGE_NODE_FLAGS, IMAGE_NODE_OPTIONS } from "../../scripts/image-node-options";
 import { SERVER_SPAN_SCOPE } from "../../apps/shared/src/tracing-settings";
 import { createTestDatabase, eventually, uniquePrefix } from "./harness";
 
@@ -36,7 +36,7 @@ interface Started {
 
 /** Starts a bundle with only the given environment and waits for "<name> listening on <url>". */
 async function run(bundle: string, env: Record<string, string>): Promise<Started> {
-  const child = spawn(process.execPath, [bundle], {
+  const child = spawn(process.execPath, [...IMAGE_NODE_FLAGS, bundle], {
     env: {
       PATH: process.env.PATH,
       HOST: "127.0.0.1",
@@ -113,7 +113,7 @@ interface OtlpBody {
 describe.concurrent("production bundle", () => {
   it("when built, then it targets the images' Node and leaves exactly the instrumented packages to node_modules", () => {
     expect(NODE_TARGET).toBe("node22");
-    expect(caller.externals).toEqual(["express", "redis"]);
+    expect(caller.externals).toEqual(["@redis/client", "express", "redis"]);
     expect(responder.externals).toEqual([...INSTRUMENTED_PACKAGES].sort());
     expect(caller.packages).toContain("node_modules/@redis/client");
     expect(caller.packages).not.toContain("node_modules/mysql2");
@@ -131,6 +131,13 @@ describe.concurrent("production bundle", () => {
     const options = /NODE_OPTIONS="([^"]*)"/.exec(dockerfile)?.[1];
     expect(options?.split(" ")).toEqual([...IMAGE_NODE_OPTIONS]);
     expect(IMAGE_NODE_OPTIONS).toContain("--experimental-async-context-frame");
+  });
+
+  it("when the image starts Node, then its command line carries the V8 flags the tests, chaos suite and benchmarks run with", () => {
+    const dockerfile = readFileSync(join(ROOT, "apps", "Dockerfile"), "utf8");
+    const cmd = /^CMD (\[.*\])$/m.exec(dockerfile)?.[1];
+    expect(cmd && JSON.parse(cmd)).toEqual([...IMAGE_NODE_FLAGS, "server.js"]);
+    expect(IMAGE_NODE_FLAGS).toContain("--no-memory-reducer");
   });
 
   it("when the caller bundle starts, then it logs its URL as JSON, serves /healthz, and exits 0 on SIGTERM", async () => {

@@ -8,7 +8,7 @@ import { createWriteStream, type WriteStream } from "node:fs";
 import { createServer, Socket, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { build } from "esbuild";
-import { IMAGE_NODE_OPTIONS } from "../image-node-options";
+import { IMAGE_NODE_FLAGS, IMAGE_NODE_OPTIONS } from "../image-node-options";
 
 const live = new Set<ChildProcess>();
 let exitHookInstalled = false;
@@ -98,7 +98,7 @@ export class ServiceProcess {
     logFile: string;
     timeoutMs: number;
   }): Promise<ServiceProcess> {
-    const child = spawn(process.execPath, [...IMAGE_NODE_OPTIONS, opts.script], {
+    const child = spawn(process.execPath, [...IMAGE_NODE_OPTIONS, ...IMAGE_NODE_FLAGS, opts.script], {
       env: opts.env,
       stdio: ["ignore", "pipe", "pipe"],
     });

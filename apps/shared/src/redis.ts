@@ -3,6 +3,7 @@ import { createClient, type RedisClientType } from "redis";
 import { withDeadline, DeadlineError } from "./deadline";
 import { DependencyError } from "./errors";
 import type { Logger } from "./logger";
+import { releaseRepliedCommands } from "./redis-reply-queue";
 
 export type RedisClient = RedisClientType<Record<string, never>, Record<string, never>, Record<string, never>, 3>;
 
@@ -25,6 +26,7 @@ export const RECONNECT_MAX_MS = 500;
  * Deadlines are applied by RedisGuard around every call.
  */
 export function createRedis(opts: RedisOptions): RedisClient {
+  releaseRepliedCommands();
   const client: RedisClient = createClient({
     url: opts.url,
     password: opts.authToken,
