@@ -11,12 +11,11 @@ const PATCHED = Symbol.for("fargate-connect.redis-reply-queue");
 /**
  * node-redis keeps the commands waiting for a reply in a singly linked list, whose `shift()` leaves
  * the node it removes pointing at the next node and at its own command. Under steady load that list
- * is never empty, so once a removed node is in the old generation (a full GC ran while it was
- * queued), it keeps the next command alive through every scavenge; that one, promoted, keeps the one
- * after it, and so on. Every command, with the promise and request its reply resumes, is then copied
- * to the old generation, and full GCs follow every few seconds for as long as the process serves.
- * Clearing a removed node's links ends the chain. `head` is the list's own getter: the node `shift()`
- * is about to remove.
+ * is never empty, so once a removed node has reached the old generation, it keeps the next command
+ * alive through every scavenge until a full GC; that one, promoted in turn, keeps the one after it,
+ * and so on: each command, with the promise and request its reply resumes, is copied to the old
+ * generation instead of dying young. Clearing a removed node's links ends the chain. `head` is the
+ * list's own getter: the node `shift()` is about to remove.
  */
 export function releaseRepliedCommands(): void {
   const proto = SinglyLinkedList.prototype as unknown as {
