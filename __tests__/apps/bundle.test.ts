@@ -13,6 +13,8 @@ import { SERVER_SPAN_SCOPE } from "../../apps/shared/src/tracing-settings";
 import { createTestDatabase, eventually, uniquePrefix } from "./harness";
 
 const ROOT = resolve(__dirname, "../..");
+/** The image recipe whose Node settings the tests, chaos suite and benchmarks must match. */
+const readDockerfile = () => readFileSync(join(ROOT, "apps", "Dockerfile"), "utf8");
 const CLOSED_PORT = 1;
 
 // The Dockerfile ships exactly this output (scripts/build-app.ts); run it as the container would.
@@ -127,14 +129,14 @@ describe.concurrent("production bundle", () => {
   });
 
   it("when the image starts Node, then its NODE_OPTIONS are the ones the tests, chaos suite and benchmarks run with", () => {
-    const dockerfile = readFileSync(join(ROOT, "apps", "Dockerfile"), "utf8");
+    const dockerfile = readDockerfile();
     const options = /NODE_OPTIONS="([^"]*)"/.exec(dockerfile)?.[1];
     expect(options?.split(" ")).toEqual([...IMAGE_NODE_OPTIONS]);
     expect(IMAGE_NODE_OPTIONS).toContain("--experimental-async-context-frame");
   });
 
   it("when the image starts Node, then its command line carries the V8 flags the tests, chaos suite and benchmarks run with", () => {
-    const dockerfile = readFileSync(join(ROOT, "apps", "Dockerfile"), "utf8");
+    const dockerfile = readDockerfile();
     const cmd = /^CMD (\[.*\])$/m.exec(dockerfile)?.[1];
     expect(cmd && JSON.parse(cmd)).toEqual([...IMAGE_NODE_FLAGS, "server.js"]);
     expect(IMAGE_NODE_FLAGS).toContain("--no-memory-reducer");
