@@ -3,9 +3,9 @@
  * server in its own process, service LOG_LEVEL=info as in the environments.
  *
  * Every round starts its own processes and measures each target twice, untraced and traced at the
- * production sampling setting (X-Ray remote sampling through a stand-in awsproxy whose rule has
- * reservoir 1/s and rate 5 %, spans exported over OTLP/HTTP to a sink), with bare Express before and
- * after. "bare" is Express served as the apps serve it (expressServer); "stock", the same hello-world
+ * production sampling setting (X-Ray remote sampling through a stand-in awsproxy that serves each
+ * service the rule config/prod.ts gives it, spans exported over OTLP/HTTP to a sink), with bare Express
+ * before and after. "bare" is Express served as the apps serve it (expressServer); "stock", the same hello-world
  * by Express's own app.listen, is the baseline the targets were set against. Figures are medians over
  * the rounds; each ratio compares neighbouring measurements, so a machine shared with other work moves
  * both sides of a ratio together. BENCH_AA=1 runs the second set untraced too: its "tracing cost" is
@@ -14,7 +14,8 @@
  *   BENCH_DURATION_SEC (4)   seconds per measurement      BENCH_ROUNDS (3)          rounds
  *   BENCH_WARMUP_SEC (10)    seconds of load per target and set before its measurements
  *   BENCH_LOG_LEVEL (info)   the services' LOG_LEVEL      BENCH_TRACING (1)         0: skip the traced set
- *   BENCH_SAMPLE_RATE (0.05) the rule's fixed rate        BENCH_RESERVOIR (1)       the rule's reservoir/s
+ *   BENCH_SAMPLE_RATE        the rules' fixed rate        BENCH_RESERVOIR           the rules' reservoir/s
+ *                            (both: config/prod.ts, each service's `tracing`)
  *   BENCH_TARGETS            comma list of get-cache,data,fanout (default all; both bare ones always run)
  *   BENCH_APPS_ROOT          another checkout to build from (before/after figures)
  *   BENCH_CPU_PROF           a folder: the services run with --cpu-prof and write their profiles there
@@ -31,6 +32,8 @@ import { join, resolve } from "node:path";
 import autocannon from "autocannon";
 import {
   buildBundles,
+  configuredSampling,
+  describeSampling,
   fakeXrayProxy,
   seed,
   sinkCollector,
@@ -42,6 +45,7 @@ import {
   TARGETS,
   UNTRACED,
   wantedTargets,
+  type BenchService,
   type Pair,
   type Sink,
   type TargetId,
@@ -58,8 +62,7 @@ const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? "info";
 const TRACING = process.env.BENCH_TRACING !== "0";
 const AA = process.env.BENCH_AA === "1";
 const VERBOSE = process.env.BENCH_VERBOSE === "1";
-const SAMPLE_RATE = Number(process.env.BENCH_SAMPLE_RATE ?? 0.05);
-const RESERVOIR = Number(process.env.BENCH_RESERVOIR ?? 1);
+const SAMPLING = configuredSampling("prod", process.env);
 const RATE = process.env.BENCH_RATE ? Number(process.env.BENCH_RATE) : undefined;
 const CPU_PROF = process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU_PROF) : undefined;
 const prefix = `bench:${process.pid}:`;
@@ -149,15 +152,19 @@ async function main(): Promise<void> {
     let xray: Awaited<ReturnType<typeof fakeXrayProxy>> | undefined;
     if (TRACING && !AA) {
       sink = await sinkCollector();
-      xray = await fakeXrayProxy({ reservoir: RESERVOIR, fixedRate: SAMPLE_RATE });
+      xray = await fakeXrayProxy(SAMPLING);
       sinks.push(sink, xray);
     }
     // The second set: traced at the production setting, or (A/A) the same untraced services again.
     const secondEnv: NodeJS.ProcessEnv | undefined = AA
       ? { ...common, REDIS_KEY_PREFIX: `${prefix}t:` }
       : TRACING
-        ? { ...common, REDIS_KEY_PREFIX: `${prefix}t:`, ...tracingEnv(sink!, xray!, SAMPLE_RATE) }
+        ? { ...common, REDIS_KEY_PREFIX: `${prefix}t:` }
         : undefined;
+    const secondOpts = (name: BenchService) => ({
+      ...profile(`${name}-traced`),
+      env: sink && xray ? tracingEnv(sink, xray, SAMPLING[name]) : {},
+    });
     /**
      * Fresh processes for every round: two processes of identical code differ by up to a third in
      * CPU per request (where their heaps and code land), so a ratio between one process of each kind
@@ -170,7 +177,7 @@ async function main(): Promise<void> {
       children.push(plain.caller.child, plain.responder.child);
       let second: Pair | undefined;
       if (secondEnv) {
-        second = await startPair(bundles, secondEnv, (name) => profile(`${name}-traced`));
+        second = await startPair(bundles, secondEnv, secondOpts);
         children.push(second.caller.child, second.responder.child);
       }
       await seed(plain);
@@ -220,7 +227,7 @@ async function main(): Promise<void> {
           AA
             ? "untraced (A/A)"
             : secondEnv
-              ? `X-Ray rule reservoir ${RESERVOIR}/s + rate ${SAMPLE_RATE} (${xray!.ruleReads()} rule read(s)), ` +
+              ? `X-Ray rules ${describeSampling(SAMPLING)} (${xray!.ruleReads()} rule read(s)), ` +
                 `${(sink!.receivedBytes() / 1_048_576).toFixed(1)} MB of OTLP received`
               : "off"
         }. Medians over rounds; "% of bare" is against the bare runs just before and after, "% of app.listen" ` +

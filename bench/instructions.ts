@@ -8,13 +8,13 @@
  * counts only while the measured requests run, on its main thread only. The count describes a young
  * process: a few thousand requests are too few for V8 to optimize a path that only a share of them
  * take (the traced one), so it overstates what such a path costs a task that has run for minutes;
- * bench:http warms up for that. Tracing is measured at the production rule's fixed rate (5 %)
- * without its reservoir: under valgrind a service serves tens of requests per second, where
+ * bench:http warms up for that. Tracing is measured at the fixed rate of each service's production
+ * rule (config/prod.ts) without its reservoir: under valgrind a service serves tens of requests per second, where
  * 1 traced request/s would be several per cent of them; in production the reservoir (1/s for the
  * whole service, shared by its tasks) is a fraction of a per cent of a task's requests.
  *
  *   BENCH_REQUESTS (2000)     measured requests per target    BENCH_WARMUP (2000)   requests first
- *   BENCH_SAMPLE_RATE (0.05)  the rule's fixed rate           BENCH_RESERVOIR (0)   the rule's reservoir/s
+ *   BENCH_SAMPLE_RATE (prod's) the rules' fixed rate          BENCH_RESERVOIR (0)   the rules' reservoir/s
  *   BENCH_TARGETS             comma list of bare,stock,get-cache,data,fanout (default all)
  *   BENCH_APPS_ROOT           another checkout to build from  BENCH_NODE_OPTIONS    NODE_OPTIONS (default: the images')
  *   BENCH_KEEP                a folder: the counts stay there (callgrind_annotate <file>: where they went)
@@ -27,6 +27,8 @@ import { promisify } from "node:util";
 import autocannon from "autocannon";
 import {
   buildBundles,
+  configuredSampling,
+  describeSampling,
   fakeXrayProxy,
   seed,
   sinkCollector,
@@ -49,8 +51,7 @@ const root = resolve(__dirname, "..");
 const appsRoot = resolve(process.env.BENCH_APPS_ROOT ?? root);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2000);
-const SAMPLE_RATE = Number(process.env.BENCH_SAMPLE_RATE ?? 0.05);
-const RESERVOIR = Number(process.env.BENCH_RESERVOIR ?? 0);
+const SAMPLING = configuredSampling("prod", { ...process.env, BENCH_RESERVOIR: process.env.BENCH_RESERVOIR || "0" });
 const CONNECTIONS = 10;
 const prefix = `bench:${process.pid}:`;
 
@@ -130,17 +131,16 @@ async function main(): Promise<void> {
       NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? IMAGE_NODE_OPTIONS.join(" "),
     };
     const sink = await sinkCollector();
-    const xray = await fakeXrayProxy({ reservoir: RESERVOIR, fixedRate: SAMPLE_RATE });
+    const xray = await fakeXrayProxy(SAMPLING);
     sinks.push(sink, xray);
     const hello = await startHellos(bundles.hello, root, callgrind);
     children.push(hello.bare.child, hello.stock.child);
     const plain = await startPair(bundles, common, (name) => callgrind(name));
     children.push(plain.caller.child, plain.responder.child);
-    const traced = await startPair(
-      bundles,
-      { ...common, REDIS_KEY_PREFIX: `${prefix}t:`, ...tracingEnv(sink, xray, SAMPLE_RATE) },
-      (name) => callgrind(`${name}-traced`),
-    );
+    const traced = await startPair(bundles, { ...common, REDIS_KEY_PREFIX: `${prefix}t:` }, (name) => ({
+      ...callgrind(`${name}-traced`),
+      env: tracingEnv(sink, xray, SAMPLING[name]),
+    }));
     children.push(traced.caller.child, traced.responder.child);
     await seed(plain);
     await seed(traced);
@@ -170,7 +170,7 @@ async function main(): Promise<void> {
     const split = (xs: number[]) => (xs.length > 1 ? ` (${xs.map(k).join(" + ")})` : "");
     console.log(
       `callgrind: ${REQUESTS} requests per target after ${WARMUP} warm-up, ${CONNECTIONS} connections, ` +
-        `LOG_LEVEL=info; traced: X-Ray rule reservoir ${RESERVOIR}/s + rate ${SAMPLE_RATE} ` +
+        `LOG_LEVEL=info; traced: X-Ray rules ${describeSampling(SAMPLING)} ` +
         `(${xray.ruleReads()} rule read(s), ${(sink.receivedBytes() / 1_048_576).toFixed(1)} MB of OTLP received). ` +
         `The fan-out's count is the caller's plus the responder's.`,
     );

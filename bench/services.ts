@@ -7,6 +7,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { build } from "esbuild";
+import { loadConfig } from "../config";
 import { buildApp } from "../scripts/build-app";
 import { IMAGE_NODE_FLAGS } from "../scripts/image-node-options";
 
@@ -38,16 +39,62 @@ export async function sinkCollector(): Promise<Sink & { receivedBytes: () => num
   return { url: await listen(server), receivedBytes: () => bytes, close: closer(server) };
 }
 
+/** One X-Ray sampling rule's figures: requests per second first, then a share of the rest. */
+export interface SamplingRate {
+  reservoir: number;
+  fixedRate: number;
+}
+
+/** The example apps the benchmarks start, by the service name they run under. */
+export type BenchService = "caller" | "responder";
+
+/**
+ * The sampling rule each example app's service gets in an environment (its `tracing` in
+ * config/<env>.ts, what the services stack writes into aws_xray_sampling_rule), so a benchmark of "the
+ * production setting" follows the config. BENCH_RESERVOIR and BENCH_SAMPLE_RATE, when set, replace that
+ * field for both apps.
+ */
+export function configuredSampling(envName: string, env: NodeJS.ProcessEnv): Record<BenchService, SamplingRate> {
+  const services = Object.values(loadConfig(envName).services);
+  const override = (name: string, max: number): number | undefined => {
+    const raw = env[name];
+    if (raw === undefined || raw === "") return undefined;
+    const value = Number(raw);
+    if (!(value >= 0 && value <= max))
+      throw new Error(`${name}: ${JSON.stringify(raw)} is not a number from 0 to ${max}`);
+    return value;
+  };
+  const ruleOf = (app: BenchService): SamplingRate => {
+    const tracing = services.find((s) => s.app === app && s.tracing)?.tracing;
+    const reservoir = override("BENCH_RESERVOIR", 100_000) ?? tracing?.reservoirPerSecond;
+    const fixedRate = override("BENCH_SAMPLE_RATE", 1) ?? tracing?.fixedRate;
+    if (reservoir === undefined || fixedRate === undefined) {
+      throw new Error(
+        `no service of app ${JSON.stringify(app)} is traced in config/${envName}.ts; set its tracing there, ` +
+          `or BENCH_RESERVOIR and BENCH_SAMPLE_RATE`,
+      );
+    }
+    return { reservoir, fixedRate };
+  };
+  return { caller: ruleOf("caller"), responder: ruleOf("responder") };
+}
+
+/** "caller 1/s + 5 %, responder 1/s + 5 %": what a benchmark's header says it sampled at. */
+export function describeSampling(rates: Record<BenchService, SamplingRate>): string {
+  return (Object.keys(rates) as BenchService[])
+    .map((service) => `${service} ${rates[service].reservoir}/s + ${+(rates[service].fixedRate * 100).toFixed(2)} %`)
+    .join(", ");
+}
+
 /**
  * The ADOT collector's awsproxy extension as the sampler sees it: GetSamplingRules returns one rule per
  * service (what the services stack's aws_xray_sampling_rule holds) and the Default rule.
  */
-export async function fakeXrayProxy(rate: {
-  reservoir: number;
-  fixedRate: number;
-}): Promise<Sink & { ruleReads: () => number }> {
+export async function fakeXrayProxy(
+  rates: Record<BenchService, SamplingRate>,
+): Promise<Sink & { ruleReads: () => number }> {
   let ruleReads = 0;
-  const rule = (name: string, service: string, priority: number) => ({
+  const rule = (name: string, service: string, priority: number, rate: SamplingRate) => ({
     SamplingRule: {
       RuleName: name,
       RuleARN: `arn:aws:xray:us-east-1:000000000000:sampling-rule/${name}`,
@@ -72,9 +119,10 @@ export async function fakeXrayProxy(rate: {
           ? (ruleReads++,
             {
               SamplingRuleRecords: [
-                rule("bench-caller", "caller", 100),
-                rule("bench-responder", "responder", 100),
-                rule("Default", "*", 10_000),
+                rule("bench-caller", "caller", 100, rates.caller),
+                rule("bench-responder", "responder", 100, rates.responder),
+                // X-Ray's own default; no request of the benchmarks reaches it.
+                rule("Default", "*", 10_000, { reservoir: 1, fixedRate: 0.05 }),
               ],
             })
           : { SamplingTargetDocuments: [], LastRuleModification: 0, UnprocessedStatistics: [] };
@@ -181,24 +229,30 @@ export interface Pair {
 export async function startPair(
   bundles: { caller: string; responder: string },
   env: NodeJS.ProcessEnv,
-  opts: (service: "caller" | "responder") => { nodeFlags?: string[]; wrapper?: string[] } = () => ({}),
+  opts: (service: BenchService) => { nodeFlags?: string[]; wrapper?: string[]; env?: NodeJS.ProcessEnv } = () => ({}),
 ): Promise<Pair> {
-  const responder = await startServer(bundles.responder, { ...env, SERVICE_NAME: "responder" }, opts("responder"));
+  const responderOpts = opts("responder");
+  const callerOpts = opts("caller");
+  const responder = await startServer(
+    bundles.responder,
+    { ...env, ...responderOpts.env, SERVICE_NAME: "responder" },
+    responderOpts,
+  );
   const caller = await startServer(
     bundles.caller,
-    { ...env, SERVICE_NAME: "caller", RESPONDER_URL: responder.url },
-    opts("caller"),
+    { ...env, ...callerOpts.env, SERVICE_NAME: "caller", RESPONDER_URL: responder.url },
+    callerOpts,
   );
   return { caller, responder };
 }
 
-/** What turns tracing on at the production setting: spans to `sink`, X-Ray rules from `xray`. */
-export function tracingEnv(sink: Sink, xray: Sink, fixedRate: number): NodeJS.ProcessEnv {
+/** What turns tracing on for one service: spans to `sink`, X-Ray rules from `xray`. */
+export function tracingEnv(sink: Sink, xray: Sink, rate: SamplingRate): NodeJS.ProcessEnv {
   return {
     OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
     XRAY_SAMPLING_ENDPOINT: xray.url,
     // What the rule says, should the sampler ever fall back (no rules from the proxy).
-    TRACES_SAMPLE_RATIO: String(fixedRate),
+    TRACES_SAMPLE_RATIO: String(rate.fixedRate),
   };
 }
 
