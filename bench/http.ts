@@ -4,12 +4,12 @@
  *
  * Every round starts its own processes and measures each target twice, untraced and traced at the
  * production sampling setting (X-Ray remote sampling through a stand-in awsproxy that serves each
- * service the rule config/prod.ts gives it, spans exported over OTLP/HTTP to a sink), with bare Express
- * before and after. "bare" is Express served as the apps serve it (expressServer); "stock", the same hello-world
- * by Express's own app.listen, is the baseline the targets were set against. Figures are medians over
- * the rounds; each ratio compares neighbouring measurements, so a machine shared with other work moves
- * both sides of a ratio together. BENCH_AA=1 runs the second set untraced too: its "tracing cost" is
- * then what this machine reads between identical services.
+ * service the rule config/prod.ts gives it, spans exported over OTLP/HTTP to a sink), with bare
+ * Express before and after. "bare" is Express served as the apps serve it (expressServer); "stock",
+ * the same hello-world by Express's own app.listen, is the baseline the targets were set against.
+ * Figures are medians over the rounds; each ratio compares neighbouring measurements, so a machine
+ * shared with other work moves both sides of a ratio together. BENCH_AA=1 runs the second set
+ * untraced too: its "tracing cost" is then what this machine reads between identical services.
  *
  *   BENCH_DURATION_SEC (4)   seconds per measurement      BENCH_ROUNDS (3)          rounds
  *   BENCH_WARMUP_SEC (10)    seconds of load per target and set before its measurements
@@ -156,11 +156,8 @@ async function main(): Promise<void> {
       sinks.push(sink, xray);
     }
     // The second set: traced at the production setting, or (A/A) the same untraced services again.
-    const secondEnv: NodeJS.ProcessEnv | undefined = AA
-      ? { ...common, REDIS_KEY_PREFIX: `${prefix}t:` }
-      : TRACING
-        ? { ...common, REDIS_KEY_PREFIX: `${prefix}t:` }
-        : undefined;
+    const secondEnv: NodeJS.ProcessEnv | undefined =
+      AA || TRACING ? { ...common, REDIS_KEY_PREFIX: `${prefix}t:` } : undefined;
     const secondOpts = (name: BenchService) => ({
       ...profile(`${name}-traced`),
       env: sink && xray ? tracingEnv(sink, xray, SAMPLING[name]) : {},

@@ -9,8 +9,8 @@
  * process: a few thousand requests are too few for V8 to optimize a path that only a share of them
  * take (the traced one), so it overstates what such a path costs a task that has run for minutes;
  * bench:http warms up for that. Tracing is measured at the fixed rate of each service's production
- * rule (config/prod.ts) without its reservoir: under valgrind a service serves tens of requests per second, where
- * 1 traced request/s would be several per cent of them; in production the reservoir (1/s for the
+ * rule (config/prod.ts) without its reservoir: under valgrind a service serves tens of requests per
+ * second, where 1 traced request/s would be several per cent of them; in production the reservoir (1/s for the
  * whole service, shared by its tasks) is a fraction of a per cent of a task's requests.
  *
  *   BENCH_REQUESTS (2000)     measured requests per target    BENCH_WARMUP (2000)   requests first
