@@ -6,6 +6,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { AppConfigError, shutdownDelayMs, type BaseConfig } from "./config";
 import { DeadlineError, withDeadline } from "./deadline";
 import { expressServer } from "./express-server";
+import { LiveSet } from "./live-set";
 import { createLogger, flushLogger, type Logger } from "./logger";
 import { stopTracing } from "./start-tracing";
 
@@ -16,7 +17,7 @@ export class Lifecycle {
   /** True once the listener closes: every answer closes its connection so no new request lands on it. */
   draining = false;
   /** Responses not yet finished or closed; shutdown waits for them, then cuts what is left. */
-  readonly inFlight = new Set<Response>();
+  readonly inFlight = new LiveSet<Response>();
 }
 
 /** What tests (and the dev runner) may inject when starting a service. */
@@ -50,17 +51,25 @@ export interface RunningServer {
  */
 const IDLE_GRACE_MS = 500;
 
+interface SocketState {
+  active: number;
+  lastActive: number;
+}
+const SOCKET_STATE = Symbol("socket state");
+type TrackedSocket = Socket & { [SOCKET_STATE]?: SocketState };
+
 /** Keeps count of each socket's open requests and when it was last busy. */
 class SocketTracker {
-  readonly sockets = new Map<Socket, { active: number; lastActive: number }>();
+  private readonly sockets = new LiveSet<TrackedSocket>();
 
   constructor(server: Server) {
-    server.on("connection", (socket: Socket) => {
-      this.sockets.set(socket, { active: 0, lastActive: performance.now() });
+    server.on("connection", (socket: TrackedSocket) => {
+      socket[SOCKET_STATE] = { active: 0, lastActive: performance.now() };
+      this.sockets.add(socket);
       socket.once("close", () => this.sockets.delete(socket));
     });
     server.on("request", (req: IncomingMessage, res: ServerResponse) => {
-      const state = this.sockets.get(req.socket);
+      const state = (req.socket as TrackedSocket)[SOCKET_STATE];
       if (!state) return;
       state.active++;
       res.once("close", () => {
@@ -73,13 +82,14 @@ class SocketTracker {
   /** Closes sockets with no request that have been idle for `graceMs`. */
   closeIdle(graceMs: number): void {
     const now = performance.now();
-    for (const [socket, state] of this.sockets) {
+    for (const socket of this.sockets) {
+      const state = socket[SOCKET_STATE]!;
       if (state.active === 0 && now - state.lastActive >= graceMs) socket.destroy();
     }
   }
 
   destroyAll(): void {
-    for (const socket of this.sockets.keys()) socket.destroy();
+    for (const socket of this.sockets) socket.destroy();
   }
 }
 
