@@ -163,8 +163,8 @@ async function main(): Promise<void> {
       env: sink && xray ? tracingEnv(sink, xray, SAMPLING[name]) : {},
     });
     /**
-     * Fresh processes for every round: two processes of identical code differ by up to a third in
-     * CPU per request (where their heaps and code land), so a ratio between one process of each kind
+     * Fresh processes for every round: two processes of identical code can differ in CPU per request
+     * (which vCPU they share with Redis or the load), so a ratio between one process of each kind
      * would measure that draw, whatever the rounds.
      */
     const startRound = async () => {

@@ -13,9 +13,10 @@ export const IMAGE_NODE_OPTIONS: readonly string[] = ["--enable-source-maps", "-
  * V8 flags the images pass on Node's command line (apps/Dockerfile's CMD), because NODE_OPTIONS does
  * not accept them; the bundle test, the chaos suite and the benchmarks start the apps with them too.
  * No memory reducer: its heap-shrinking full GC, which V8 runs when it judges the process idle (and
- * under steady load, about 100 s after start), left the services promoting about 2 MB of short-lived
- * request objects to the old generation on every scavenge from then on, with a full GC every 10-15 s
- * and 30-50 % more CPU per request. Without it the heap of a busy service stays where load puts it;
- * regular full GCs still run when the old generation reaches its limit.
+ * under steady load, about 100 s after start), was the usual start of the promotion chains that
+ * apps/shared/src/live-set.ts and redis-reply-queue.ts describe and break: 2 MB of request objects
+ * promoted per scavenge, a full GC every few seconds, 30-60 % more CPU per request. It stays off as a
+ * guard against a chain not found yet. The heap of a busy service stays where load puts it; regular
+ * full GCs still run when the old generation reaches its limit.
  */
 export const IMAGE_NODE_FLAGS: readonly string[] = ["--no-memory-reducer"];
