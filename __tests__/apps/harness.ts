@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import { createServer, request as httpRequest, type Agent, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import mysql from "mysql2/promise";
@@ -159,6 +159,18 @@ export async function timedFetch(
   } catch (error) {
     return { status: 0, ms: Date.now() - start, body: undefined, headers: new Headers(), error: (error as Error).name };
   }
+}
+
+/** A GET through `agent` (keep-alive sockets the test controls), resolving with the status once the body is read. */
+export function getStatus(url: string, agent: Agent): Promise<number> {
+  return new Promise((resolve, reject) => {
+    httpRequest(url, { agent }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? 0));
+    })
+      .on("error", reject)
+      .end();
+  });
 }
 
 export const postJson = (url: string, body: unknown, headers: Record<string, string> = {}) =>

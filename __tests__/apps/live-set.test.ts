@@ -1,9 +1,9 @@
-import { Agent, request as httpRequest } from "node:http";
+import { Agent } from "node:http";
 import { getHeapSpaceStatistics, setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LiveSet } from "../../apps/shared/src/live-set";
-import { CLOSED_PORT, eventually, postJson, startTestCaller, uniquePrefix } from "./harness";
+import { CLOSED_PORT, eventually, getStatus, postJson, startTestCaller, uniquePrefix } from "./harness";
 
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as (options?: { type: "minor" | "major" }) => void;
@@ -99,15 +99,7 @@ describe("a service under steady load after a full GC", () => {
 
   it("when 4,000 cache reads are served 20 at a time, then their request objects are not promoted", async () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 20 });
-    const get = () =>
-      new Promise<number>((resolve, reject) => {
-        httpRequest(`${caller.url}/get-cache/k`, { agent }, (res) => {
-          res.resume();
-          res.on("end", () => resolve(res.statusCode ?? 0));
-        })
-          .on("error", reject)
-          .end();
-      });
+    const get = () => getStatus(`${caller.url}/get-cache/k`, agent);
     const batch = async () => (await Promise.all(Array.from({ length: 20 }, get))).filter((s) => s !== 200).length;
 
     // Warm: connections open, code compiled; then the full GC after which a hash table would start a chain.

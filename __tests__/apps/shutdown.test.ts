@@ -3,18 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadResponderConfig } from "../../apps/responder/src/config";
 import { shutdownDelayMs } from "../../apps/shared/src/config";
 import { FaultProxy } from "../../scripts/chaos/fault-proxy";
-import { createTestDatabase, eventually, startTestResponder, uniquePrefix } from "./harness";
-
-function get(url: string, agent: Agent): Promise<number> {
-  return new Promise((resolve, reject) => {
-    httpRequest(url, { agent }, (res) => {
-      res.resume();
-      res.on("end", () => resolve(res.statusCode ?? 0));
-    })
-      .on("error", reject)
-      .end();
-  });
-}
+import { createTestDatabase, eventually, getStatus, startTestResponder, uniquePrefix } from "./harness";
 
 describe("graceful shutdown", () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -34,14 +23,16 @@ describe("graceful shutdown", () => {
   it("when SIGTERM-style shutdown starts under concurrent load, then every in-flight request succeeds and resources close", async () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 50 });
     // Warm 50 keep-alive sockets, then put 50 requests (CPU work and DB round trips) in flight on them.
-    await Promise.all(Array.from({ length: 50 }, () => get(`${svc.url}/db`, agent)));
+    await Promise.all(Array.from({ length: 50 }, () => getStatus(`${svc.url}/db`, agent)));
     // In flight means the server has it: on a loaded machine a request can take longer than the
     // idle-socket grace to get there, and then it meets the shutdown's idle sweep instead.
     const { inFlight } = svc.deps.lifecycle;
     let arrived = 0;
     const add = inFlight.add.bind(inFlight);
     inFlight.add = (res) => (arrived++, add(res));
-    const inflight = Array.from({ length: 50 }, (_, i) => get(`${svc.url}/${i % 2 ? "db" : "work?ms=20"}`, agent));
+    const inflight = Array.from({ length: 50 }, (_, i) =>
+      getStatus(`${svc.url}/${i % 2 ? "db" : "work?ms=20"}`, agent),
+    );
     await eventually(() => arrived === 50);
     const start = Date.now();
     const done = svc.shutdown("SIGTERM");
@@ -56,7 +47,7 @@ describe("graceful shutdown", () => {
       expect.arrayContaining(["shutting down", "shutdown complete; cut short: nothing"]),
     );
     // After the drain the listener is gone: new connections are refused.
-    await expect(get(`${svc.url}/healthz`, new Agent())).rejects.toThrow(/ECONNREFUSED/);
+    await expect(getStatus(`${svc.url}/healthz`, new Agent())).rejects.toThrow(/ECONNREFUSED/);
     agent.destroy();
   });
 });
@@ -86,7 +77,7 @@ describe("shutdown with the listener open for SHUTDOWN_DELAY_MS (load balancer d
       expect(Date.now() - signalledAt).toBeLessThan(800);
       await done;
       expect(Date.now() - signalledAt).toBeGreaterThanOrEqual(800);
-      await expect(get(`${svc.url}/healthz`, new Agent())).rejects.toThrow(/ECONNREFUSED/);
+      await expect(getStatus(`${svc.url}/healthz`, new Agent())).rejects.toThrow(/ECONNREFUSED/);
       expect(svc.logs.find((l) => l.message === "shutting down")).toMatchObject({ listenerOpenMs: 800 });
     } finally {
       await db.drop();
@@ -159,7 +150,7 @@ describe("shutdown under keep-alive load and with a hung dependency", () => {
   it("when a keep-alive socket is idle at SIGTERM, then the server closes it and the shutdown completes", async () => {
     const svc = await startTestResponder({ MYSQL_DATABASE: db.name, REDIS_KEY_PREFIX: uniquePrefix() });
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-    expect(await get(`${svc.url}/healthz`, agent)).toBe(200);
+    expect(await getStatus(`${svc.url}/healthz`, agent)).toBe(200);
     const [socket] = Object.values(agent.freeSockets).flat();
     const closed = new Promise<void>((r) => socket!.once("close", () => r()));
     const start = Date.now();
@@ -180,9 +171,9 @@ describe("shutdown under keep-alive load and with a hung dependency", () => {
     });
     try {
       await eventually(() => svc.deps.redis.isReady);
-      expect(await get(`${svc.url}/db`, new Agent())).toBe(200);
+      expect(await getStatus(`${svc.url}/db`, new Agent())).toBe(200);
       proxy.setFault({ kind: "blackhole" });
-      const hung = get(`${svc.url}/data?limit=3`, new Agent()).catch((e: Error) => e.message);
+      const hung = getStatus(`${svc.url}/data?limit=3`, new Agent()).catch((e: Error) => e.message);
       await eventually(() => svc.deps.lifecycle.inFlight.size === 1);
       const start = Date.now();
       await svc.shutdown("SIGTERM");
