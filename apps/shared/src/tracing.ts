@@ -23,6 +23,7 @@ import { envDetector, resourceFromAttributes } from "@opentelemetry/resources";
 import { AWSXRayRemoteSampler } from "@opentelemetry/sampler-aws-xray";
 import { NodeSDK } from "@opentelemetry/sdk-node";
 import {
+  BatchSpanProcessor,
   ParentBasedSampler,
   SamplingDecision,
   TraceIdRatioBasedSampler,
@@ -43,6 +44,7 @@ import {
   UNSAMPLED_HEADERS,
   XRAY_SAMPLING_ENDPOINT_ENV,
 } from "./tracing-settings";
+import { SamplingClientWithDeadline } from "./xray-sampling-client";
 
 export interface TracingOptions {
   /**
@@ -90,10 +92,11 @@ export interface SamplerSettings {
  */
 export function createSampler(settings: SamplerSettings): Sampler {
   const ratio = new TraceIdRatioBasedSampler(settings.ratio);
-  if (!settings.xrayEndpoint) return new ParentBasedSampler({ root: ratio });
+  if (!settings.xrayEndpoint) return withRootSampler(new ParentBasedSampler({ root: ratio }), ratio);
+  const endpoint = settings.xrayEndpoint.replace(/\/+$/, "");
   const remote = new AWSXRayRemoteSampler({
     resource: resourceFromAttributes({ "service.name": settings.serviceName }),
-    endpoint: settings.xrayEndpoint.replace(/\/+$/, ""),
+    endpoint,
     pollingInterval: settings.rulesPollSec ?? 300,
   });
   // The package falls back to a fixed 1 request/s + 5 % of its own with no option to change it;
@@ -101,41 +104,95 @@ export function createSampler(settings: SamplerSettings): Sampler {
   // by the tracing tests: should the field move, the package's own fallback stays in force.
   const inner = (remote as unknown as { internalXraySampler?: XraySamplerInternals }).internalXraySampler;
   if (inner && "fallbackSampler" in inner) inner.fallbackSampler = ratio;
+  // Every later poll goes through a client with a deadline (the first rules request, made as the
+  // sampler was constructed, is the package's own).
+  if (inner && "samplingClient" in inner)
+    inner.samplingClient = new SamplingClientWithDeadline(endpoint, SAMPLING_CALL_TIMEOUT_MS);
   if (inner?.ruleCache) memoizeRuleMatching(inner.ruleCache);
-  return remote;
+  return inner?.shouldSample ? withRootSampler(remote, inner as Sampler) : remote;
 }
 
-/** The parts of sampler-aws-xray 0.3.0's internal sampler the two adjustments above touch. */
+/** The deadline of one call to the awsproxy: a sidecar on localhost answers in milliseconds. */
+const SAMPLING_CALL_TIMEOUT_MS = 2_000;
+
+/**
+ * Where a sampler made by createSampler sends traces that have no parent: the sampler behind its
+ * parent-based wrapper. RequestSampler asks it directly for a new request (which has no parent by
+ * then), skipping the wrappers' calls and context lookups on every request.
+ */
+const ROOT_SAMPLER: unique symbol = Symbol("root sampler");
+type WithRoot = Sampler & { [ROOT_SAMPLER]?: Sampler };
+
+function withRootSampler(sampler: Sampler, root: Sampler): Sampler {
+  (sampler as WithRoot)[ROOT_SAMPLER] = root;
+  return sampler;
+}
+
+/** The parts of sampler-aws-xray 0.3.0's internal sampler the adjustments above touch. */
 interface XraySamplerInternals {
   fallbackSampler?: Sampler;
-  ruleCache?: { ruleAppliers: unknown[]; getMatchedRule(attributes: Attributes): unknown };
+  samplingClient?: unknown;
+  shouldSample?: Sampler["shouldSample"];
+  ruleCache?: {
+    ruleAppliers: RuleApplier[];
+    samplerResource?: unknown;
+    getMatchedRule(attributes: Attributes): unknown;
+  };
+}
+interface RuleApplier {
+  samplingRule: { RuleName: string; Host: string; HTTPMethod: string; URLPath: string; Attributes?: object };
+  matches(attributes: Attributes, resource: unknown): boolean;
 }
 
 /**
  * The package finds a request's rule by building regular expressions from the rules' patterns on
  * every call (microseconds per rule, for every request). Which rule matches depends only on the
- * attributes passed (method, host, path) and the rule set, so the index of the match is remembered
- * per attribute combination until the rules change; the rule object itself is read each time, as
- * the package swaps it when X-Ray sends new reservoir targets.
+ * attributes passed (method, host, path) and the rule set. When no rule ahead of the match looks at
+ * the request (host, method and path "*", no attributes: one rule per service, as the services stack
+ * writes them), every request gets the same rule, found once per rule set. Otherwise the index of the
+ * match is remembered per attribute combination until the rules change. The rule object itself is
+ * read each time, as the package swaps it when X-Ray sends new reservoir targets.
  */
 function memoizeRuleMatching(cache: NonNullable<XraySamplerInternals["ruleCache"]>): void {
   const match = cache.getMatchedRule.bind(cache);
-  let rules: unknown[] | undefined;
+  let rules: RuleApplier[] | undefined;
+  let everyRequest = -1;
   const indexes = new Map<string, number>();
   cache.getMatchedRule = (attributes: Attributes) => {
     if (cache.ruleAppliers !== rules) {
       rules = cache.ruleAppliers;
       indexes.clear();
+      everyRequest = ruleForEveryRequest(rules, cache.samplerResource);
     }
+    if (everyRequest >= 0) return rules[everyRequest];
     const key = `${attributes["http.request.method"]} ${attributes["server.address"]} ${attributes["url.path"]}`;
     let index = indexes.get(key);
     if (index === undefined) {
-      index = cache.ruleAppliers.indexOf(match(attributes));
+      index = rules.indexOf(match(attributes) as RuleApplier);
       if (indexes.size >= 1_000) indexes.clear();
       indexes.set(key, index);
     }
-    return index >= 0 ? cache.ruleAppliers[index] : undefined;
+    return index >= 0 ? rules[index] : undefined;
   };
+}
+
+/**
+ * The index of the rule that every request of this service matches, or -1 when that depends on the
+ * request: the first rule (in the package's priority order) that matches this service, provided no
+ * rule before it looks at the request.
+ */
+function ruleForEveryRequest(rules: readonly RuleApplier[], resource: unknown): number {
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i]!.samplingRule;
+    const looksAtRequest =
+      rule.Host !== "*" ||
+      rule.HTTPMethod !== "*" ||
+      rule.URLPath !== "*" ||
+      Object.keys(rule.Attributes ?? {}).length > 0;
+    if (looksAtRequest) return -1;
+    if (rules[i]!.matches({}, resource) || rule.RuleName === "Default") return i;
+  }
+  return -1;
 }
 
 /** Sampling settings from the environment; invalid values fall back (the app's config check then fails start-up). */
@@ -192,8 +249,12 @@ const pathOf = (url: string) => {
  */
 export class RequestSampler implements Sampler {
   private pending?: SamplingResult;
+  /** What decides a trace that has no parent. */
+  private readonly root: Sampler;
 
-  constructor(private readonly inner: Sampler) {}
+  constructor(private readonly inner: Sampler) {
+    this.root = (inner as WithRoot)[ROOT_SAMPLER] ?? inner;
+  }
 
   /**
    * True to trace `req`; false suppresses tracing for it (and marks its calls downstream "not
@@ -231,7 +292,7 @@ export class RequestSampler implements Sampler {
       return sampled;
     }
     const traceId = randomHex(32);
-    const result = this.inner.shouldSample(
+    const result = this.root.shouldSample(
       ROOT_CONTEXT,
       traceId,
       req.method ?? "GET",
@@ -369,6 +430,26 @@ function markUnsampled(req: IncomingMessage, traceId: string, spanId: string): v
   };
 }
 
+/**
+ * How long finished spans wait for their export, and how many go in one: by default at most 100 ms and
+ * 64 spans, not the SDK's 5 s and 512. A span held for seconds outlives several young-generation GCs
+ * and is promoted with its attributes, which then cost full GCs: with one request in twenty traced,
+ * the SDK's defaults promoted 43 KB per scavenge, these 8.5 KB. The collector is a sidecar on
+ * localhost, so more and smaller exports cost little. The OpenTelemetry variables still set both.
+ */
+export function batchSettings(env: NodeJS.ProcessEnv): { scheduledDelayMillis: number; maxExportBatchSize: number } {
+  return {
+    scheduledDelayMillis: positiveInteger(env, "OTEL_BSP_SCHEDULE_DELAY") ?? 100,
+    maxExportBatchSize: positiveInteger(env, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE") ?? 64,
+  };
+}
+
+/** A whole number above zero from the environment; unset or anything else: undefined (the default). */
+function positiveInteger(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const value = Number(env[name]?.trim() || NaN);
+  return Number.isInteger(value) && value > 0 ? value : undefined;
+}
+
 function serviceName(env: NodeJS.ProcessEnv): string {
   return env[OTEL_SERVICE_NAME_ENV] || env.SERVICE_NAME || "service";
 }
@@ -403,7 +484,11 @@ export function startTracing(opts: TracingOptions): Tracing | undefined {
     instrumentations: [new RedisInstrumentation({ requireParentSpan: true }), new MySQL2Instrumentation()],
     ...(opts.spanProcessors
       ? { spanProcessors: opts.spanProcessors }
-      : { traceExporter: new OTLPTraceExporter(exporterOptions) }),
+      : {
+          spanProcessors: [
+            new BatchSpanProcessor({ exporter: new OTLPTraceExporter(exporterOptions), ...batchSettings(opts.env) }),
+          ],
+        }),
     // Traces only: without these the SDK would also start OTLP metric and log exporters.
     metricReaders: [],
     logRecordProcessors: [],
