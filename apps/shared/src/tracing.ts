@@ -32,6 +32,7 @@ import {
   type SpanProcessor,
 } from "@opentelemetry/sdk-trace";
 import { baseConfigShape } from "./config";
+import { parseInteger } from "./integer";
 import {
   OTEL_ENDPOINT_ENV,
   OTEL_SERVICE_NAME_ENV,
@@ -446,8 +447,8 @@ export function batchSettings(env: NodeJS.ProcessEnv): { scheduledDelayMillis: n
 
 /** A whole number above zero from the environment; unset or anything else: undefined (the default). */
 function positiveInteger(env: NodeJS.ProcessEnv, name: string): number | undefined {
-  const value = Number(env[name]?.trim() || NaN);
-  return Number.isInteger(value) && value > 0 ? value : undefined;
+  const value = parseInteger(env[name]?.trim());
+  return value !== undefined && value > 0 ? value : undefined;
 }
 
 function serviceName(env: NodeJS.ProcessEnv): string {
