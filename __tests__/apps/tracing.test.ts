@@ -112,6 +112,21 @@ describe("tracing across caller and responder", () => {
     expect(responderLine.spanId).toBe(server("GET /data").spanContext().spanId);
   });
 
+  it("when a request comes through the load balancer, then its server span names the client X-Forwarded-For gives first, and no client without it", async () => {
+    const forwarded = await fetch(`${caller.url}/`, {
+      headers: { "x-request-id": "xff-1", "x-forwarded-for": " 203.0.113.7 , 10.0.1.25" },
+    });
+    const direct = await fetch(`${caller.url}/`, { headers: { "x-request-id": "xff-2" } });
+    expect([forwarded.status, direct.status]).toEqual([200, 200]);
+    const serverSpan = async (requestId: string) => {
+      const line = caller.logs.find((l) => l.message === "request" && l.requestId === requestId)!;
+      const spans = await traceSpans(line.traceId as string, 5);
+      return spans.find((s) => s.kind === 1 /* SERVER */ && s.name === "GET /")!;
+    };
+    expect((await serverSpan("xff-1")).attributes["client.address"]).toBe("203.0.113.7");
+    expect((await serverSpan("xff-2")).attributes).not.toHaveProperty("client.address");
+  });
+
   it("when a POST's body arrives after its headers, then the work after it (the INSERT) is still in the request's trace", async () => {
     // Headers first, the body 100 ms later: the handler then runs from the socket's last read.
     const body = JSON.stringify({ user: "Tracy", message: "traced write" });

@@ -234,6 +234,18 @@ function randomHex(chars: number): string {
   return hexPool.slice(hexUsed - chars, hexUsed);
 }
 
+/**
+ * The client behind the load balancer: the first address of X-Forwarded-For, which the ALB appends
+ * to (semantic conventions: `client.address` is the client behind any intermediaries). The socket's
+ * peer is the ALB itself, and reading it would also cache it on the socket: a keep-alive connection
+ * that once carried a traced request would change shape for every request after it.
+ */
+function forwardedClient(header: string | string[] | undefined): string | undefined {
+  if (typeof header !== "string") return undefined;
+  const comma = header.indexOf(",");
+  return (comma < 0 ? header : header.slice(0, comma)).trim() || undefined;
+}
+
 /** The path of a request target, without its query. */
 const pathOf = (url: string) => {
   const q = url.indexOf("?");
@@ -368,7 +380,7 @@ function serverSpans(sampler: RequestSampler): void {
           "url.path": pathOf(request.url ?? ""),
           "url.scheme": "http",
           "server.address": request.headers.host,
-          "client.address": request.socket.remoteAddress,
+          "client.address": forwardedClient(request.headers["x-forwarded-for"]),
           "user_agent.original": request.headers["user-agent"],
         },
       },
